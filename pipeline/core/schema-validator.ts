@@ -9,7 +9,7 @@ import formatsPlugin from 'ajv-formats';
 import { SCHEMA_DIR, OFFICIAL_SCHEMA_ID, OUR_SCHEMA_BASE } from './schema-files.ts';
 import { pointer, type Finding } from './issues.ts';
 
-export type SchemaKind = 'listing' | 'status' | 'tools' | 'review' | 'curation' | 'policy' | 'config';
+export type SchemaKind = 'listing' | 'status' | 'tools' | 'review' | 'curation' | 'policy' | 'config' | 'validation-report';
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default ?? formatsPlugin) as unknown as (
