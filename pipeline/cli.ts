@@ -3,8 +3,6 @@
  * Exit codes: 0 success, 1 the input has errors, 2 the command could not run.
  */
 import { parseArgs } from 'node:util';
-import { validateCommand } from './commands/validate.ts';
-import { importCommand } from './commands/import.ts';
 import { UsageError, type CommandResult } from './commands/args.ts';
 
 const USAGE = `Usage: npm run catalog -- <command> [options]
@@ -31,6 +29,8 @@ async function main(argv: string[]): Promise<CommandResult> {
           json: { type: 'boolean' },
         },
       });
+      // Commands load lazily: validate runs on every pull request and should not pay for the importers.
+      const { validateCommand } = await import('./commands/validate.ts');
       return validateCommand({
         ...(values.root ? { root: values.root } : {}),
         ...(values['changed-since'] ? { changedSince: values['changed-since'] } : {}),
@@ -53,6 +53,7 @@ async function main(argv: string[]): Promise<CommandResult> {
       });
       if (positionals.length !== 1) throw new UsageError('import takes exactly one <file-or-dir>.');
       if (!values.out) throw new UsageError('import needs --out ROOT.');
+      const { importCommand } = await import('./commands/import.ts');
       return importCommand({
         from: values.from ?? '',
         input: positionals[0]!,

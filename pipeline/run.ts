@@ -24,5 +24,7 @@ await writeFile(join(out, 'validation-report.json'), JSON.stringify({ issues, ch
 if (process.env.GITHUB_ACTIONS === 'true') annotate(issues);
 for (const issue of issues) console.error(formatIssue(issue));
 const listings = catalog.inventory.filter((l) => l.kind === 'listing').length;
-console.log(`validated ${checked} files (${listings} listings): ${issues.length} issues; wrote ${join(out, 'validation-report.json')}`);
+console.log(
+  `validated ${checked} files (${listings} listings): ${issues.length} issues; wrote ${join(out, 'validation-report.json')}`,
+);
 process.exitCode = hasErrors(issues) ? 1 : 0;

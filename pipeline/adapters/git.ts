@@ -30,7 +30,10 @@ export async function changesSince(root: string, base: string): Promise<ChangeSe
   };
   // `^{commit}` makes an unknown ref fail here with a clear message, rather than as a path.
   const commit = (await git('rev-parse', '--verify', '--quiet', `${base}^{commit}`).catch(() => '')).trim();
-  if (!commit) throw new GitError(`--changed-since ${base}: no such commit in ${root}. Fetch the base branch first (e.g. git fetch origin main).`);
+  if (!commit)
+    throw new GitError(
+      `--changed-since ${base}: no such commit in ${root}. Fetch the base branch first (e.g. git fetch origin main).`,
+    );
   // --relative: paths relative to the root, which may be a subfolder of the repository.
   const diff = await git('diff', '--name-status', '--no-renames', '--relative', '-z', commit, '--', '.');
   const untracked = await git('ls-files', '--others', '--exclude-standard', '-z', '--', '.');

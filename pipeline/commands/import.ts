@@ -7,7 +7,6 @@ import { mapOfficial } from '../import/official.ts';
 import { mapMcpm } from '../import/mcpm.ts';
 import { mapDocker } from '../import/docker.ts';
 
-
 import { planImport, filesOf } from '../import/plan.ts';
 import type { MappedSource } from '../import/types.ts';
 import { UsageError, type CommandResult } from './args.ts';
@@ -61,7 +60,12 @@ export async function importCommand(options: ImportOptions): Promise<CommandResu
   const report = {
     source: options.from,
     entries: mapped.entries,
-    imported: plan.write.map((e) => ({ sourceId: e.candidate.sourceId, name: e.candidate.listing.name, version: e.candidate.listing.version, files: [...e.files.keys()] })),
+    imported: plan.write.map((e) => ({
+      sourceId: e.candidate.sourceId,
+      name: e.candidate.listing.name,
+      version: e.candidate.listing.version,
+      files: [...e.files.keys()],
+    })),
     unchanged: plan.unchanged.map((c) => ({ sourceId: c.sourceId, name: c.listing.name, version: c.listing.version })),
     rejected,
     warnings: plan.warnings,
@@ -69,7 +73,9 @@ export async function importCommand(options: ImportOptions): Promise<CommandResu
   const stdout = options.json
     ? JSON.stringify(report)
     : [
-        ...rejected.map((r) => `rejected ${r.sourceFile} ${r.sourceId}: ${r.code}${r.path ? ` ${r.path}` : ''}: ${r.message}`),
+        ...rejected.map(
+          (r) => `rejected ${r.sourceFile} ${r.sourceId}: ${r.code}${r.path ? ` ${r.path}` : ''}: ${r.message}`,
+        ),
         ...plan.warnings.map((w) => `warning ${w.sourceId}: ${w.code}${w.path ? ` ${w.path}` : ''}: ${w.message}`),
         `${report.entries} entries: ${report.imported.length} imported, ${report.unchanged.length} unchanged, ${rejectedEntries} rejected.`,
       ].join('\n');
@@ -77,7 +83,11 @@ export async function importCommand(options: ImportOptions): Promise<CommandResu
 }
 
 /** Maps every entry of the input; `entries` counts them, since one entry may be rejected for several reasons. */
-async function readSource(source: Source, input: string, options: ImportOptions): Promise<MappedSource & { entries: number }> {
+async function readSource(
+  source: Source,
+  input: string,
+  options: ImportOptions,
+): Promise<MappedSource & { entries: number }> {
   const isDir = (await stat(input).catch(() => undefined))?.isDirectory();
   if (isDir === undefined) throw new UsageError(`${input} does not exist.`);
   const upstream = options.upstreamCommit ? { commit: options.upstreamCommit } : {};
@@ -89,31 +99,61 @@ async function readSource(source: Source, input: string, options: ImportOptions)
   };
   if (source === 'docker') {
     // A docker/mcp-registry `servers/` folder, or one server's folder.
-    const dirs = isDir && (await exists(join(input, 'server.yaml'))) ? [input] : isDir ? (await readdir(input)).sort().map((d) => join(input, d)) : [];
-    if (!dirs.length) throw new UsageError(`${input}: expected docker/mcp-registry's servers/ folder or one server folder.`);
+    const dirs =
+      isDir && (await exists(join(input, 'server.yaml')))
+        ? [input]
+        : isDir
+          ? (await readdir(input)).sort().map((d) => join(input, d))
+          : [];
+    if (!dirs.length)
+      throw new UsageError(`${input}: expected docker/mcp-registry's servers/ folder or one server folder.`);
     for (const dir of dirs) {
       const serverYaml = await readFile(join(dir, 'server.yaml'), 'utf8').catch(() => undefined);
       if (serverYaml === undefined) continue;
-      const [toolsJson, readme] = await Promise.all([readOptional(join(dir, 'tools.json')), readOptional(join(dir, 'readme.md'))]);
-      add(mapDocker({ serverYaml, ...(toolsJson ? { toolsJson } : {}), ...(readme ? { readme } : {}) }, `${basename(dir)}/server.yaml`, upstream));
+      const [toolsJson, readme] = await Promise.all([
+        readOptional(join(dir, 'tools.json')),
+        readOptional(join(dir, 'readme.md')),
+      ]);
+      add(
+        mapDocker(
+          { serverYaml, ...(toolsJson ? { toolsJson } : {}), ...(readme ? { readme } : {}) },
+          `${basename(dir)}/server.yaml`,
+          upstream,
+        ),
+      );
     }
     return merged;
   }
-  const files = isDir ? (await readdir(input)).filter((f) => f.endsWith('.json')).sort().map((f) => join(input, f)) : [input];
+  const files = isDir
+    ? (await readdir(input))
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => join(input, f))
+    : [input];
   for (const file of files) {
     const sourceFile = isDir ? relative(input, file) : basename(file);
     let document: unknown;
     try {
       document = JSON.parse(await readFile(file, 'utf8'));
     } catch (error) {
-      add({ candidates: [], rejected: [{ sourceId: sourceFile, sourceFile, code: 'json-syntax', path: '', message: `Not valid JSON: ${(error as Error).message}` }] });
+      add({
+        candidates: [],
+        rejected: [
+          {
+            sourceId: sourceFile,
+            sourceFile,
+            code: 'json-syntax',
+            path: '',
+            message: `Not valid JSON: ${(error as Error).message}`,
+          },
+        ],
+      });
       continue;
     }
     if (source === 'official') {
       const path = options.upstreamPath ? { path: options.upstreamPath } : {};
       add(mapOfficial(document, sourceFile, { ...upstream, ...path }), Array.isArray(document) ? document.length : 1);
-    }
-    else add(mapMcpm(document, sourceFile, upstream));
+    } else add(mapMcpm(document, sourceFile, upstream));
   }
   return merged;
 }

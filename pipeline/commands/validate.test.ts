@@ -21,10 +21,16 @@ async function readListing(root: string): Promise<Record<string, unknown>> {
 
 function validate(root: string, ...args: string[]) {
   const result = runCli(['validate', '--root', root, '--json', ...args]);
-  return { ...result, report: result.stdout ? (JSON.parse(result.stdout) as { issues: { code: string; file: string; path: string }[]; checked: number }) : undefined };
+  return {
+    ...result,
+    report: result.stdout
+      ? (JSON.parse(result.stdout) as { issues: { code: string; file: string; path: string }[]; checked: number })
+      : undefined,
+  };
 }
 
-const codes = (report: { issues: { code: string; file: string }[] } | undefined) => report?.issues.map((i) => `${i.code} ${i.file}`);
+const codes = (report: { issues: { code: string; file: string }[] } | undefined) =>
+  report?.issues.map((i) => `${i.code} ${i.file}`);
 
 describe('catalog validate --changed-since', () => {
   it('checks only the changed server when one version is added', async () => {
@@ -44,12 +50,17 @@ describe('catalog validate --changed-since', () => {
     await rm(join(root, WEATHER, '1.0.0.json'));
     const { status, report } = validate(root, '--changed-since', 'HEAD');
     expect(status).toBe(1);
-    expect(codes(report)).toEqual(expect.arrayContaining([`listing-immutable ${WEATHER}/1.0.0.json`, `listing-immutable ${WEATHER}/1.1.0.json`]));
+    expect(codes(report)).toEqual(
+      expect.arrayContaining([`listing-immutable ${WEATHER}/1.0.0.json`, `listing-immutable ${WEATHER}/1.1.0.json`]),
+    );
   });
 
   it('validates everything when the config changes', async () => {
     const { root } = await repoFromValidFixture();
-    await writeFile(join(root, 'catalog.config.json'), JSON.stringify({ name: 'Renamed', categories: [{ id: 'other', title: 'Other' }] }));
+    await writeFile(
+      join(root, 'catalog.config.json'),
+      JSON.stringify({ name: 'Renamed', categories: [{ id: 'other', title: 'Other' }] }),
+    );
     const { status, report } = validate(root, '--changed-since', 'HEAD');
     expect(status).toBe(1);
     expect(report?.checked).toBe(11);
@@ -67,7 +78,10 @@ describe('catalog validate --changed-since', () => {
     );
     const stranger = validate(root, '--changed-since', 'HEAD', '--author', 'mallory');
     expect(stranger.status).toBe(1);
-    expect(stranger.report?.issues.map((i) => `${i.code} ${i.path}`)).toEqual(['review-not-own ', 'namespace-not-owned /name']);
+    expect(stranger.report?.issues.map((i) => `${i.code} ${i.path}`)).toEqual([
+      'review-not-own ',
+      'namespace-not-owned /name',
+    ]);
 
     const owner = validate(root, '--changed-since', 'HEAD', '--author', 'Acme');
     expect(owner.report?.issues.map((i) => i.code)).toEqual(['review-not-own']);
@@ -75,7 +89,14 @@ describe('catalog validate --changed-since', () => {
 
   it('accepts an organisation namespace listed in namespaceOwners', async () => {
     const { root, git } = await repoFromValidFixture();
-    await writeFile(join(root, 'catalog.config.json'), JSON.stringify({ defaultPolicy: 'strict', categories: [{ id: 'data', title: 'Data' }], namespaceOwners: { 'io.github.acme': ['alice'] } }));
+    await writeFile(
+      join(root, 'catalog.config.json'),
+      JSON.stringify({
+        defaultPolicy: 'strict',
+        categories: [{ id: 'data', title: 'Data' }],
+        namespaceOwners: { 'io.github.acme': ['alice'] },
+      }),
+    );
     git('commit', '-qam', 'owners');
     const listing = await readListing(root);
     await writeFile(join(root, WEATHER, '1.2.0.json'), JSON.stringify({ ...listing, version: '1.2.0' }));
@@ -92,21 +113,35 @@ describe('catalog validate --changed-since', () => {
 
 describe('catalog validate output', () => {
   it('prints a report that matches its schema, with positions', async () => {
-    const root = await copyFixture(fileURLToPath(new URL('../stages/__fixtures__/validate/schema-required-in-any-of/', import.meta.url)));
+    const root = await copyFixture(
+      fileURLToPath(new URL('../stages/__fixtures__/validate/schema-required-in-any-of/', import.meta.url)),
+    );
     const { status, stdout } = runCli(['validate', '--root', root, '--json']);
     expect(status).toBe(1);
     const report = JSON.parse(stdout);
     expect(validateSchema('validation-report', report)).toEqual([]);
-    expect(report.issues[0]).toMatchObject({ code: 'schema-required', path: '/packages/0/transport/url', severity: 'error', line: expect.any(Number), column: expect.any(Number) });
+    expect(report.issues[0]).toMatchObject({
+      code: 'schema-required',
+      path: '/packages/0/transport/url',
+      severity: 'error',
+      line: expect.any(Number),
+      column: expect.any(Number),
+    });
   });
 
   it('prints one readable line per issue and GitHub annotations under Actions', async () => {
-    const root = await copyFixture(fileURLToPath(new URL('../stages/__fixtures__/validate/unknown-category/', import.meta.url)));
+    const root = await copyFixture(
+      fileURLToPath(new URL('../stages/__fixtures__/validate/unknown-category/', import.meta.url)),
+    );
     const plain = runCli(['validate', '--root', root]);
     expect(plain.status).toBe(1);
-    expect(plain.stdout).toMatch(/^catalog\/servers\/io\.github\.acme\/weather\/1\.0\.0\.json:\d+:\d+ error unknown-category \/_meta\//m);
+    expect(plain.stdout).toMatch(
+      /^catalog\/servers\/io\.github\.acme\/weather\/1\.0\.0\.json:\d+:\d+ error unknown-category \/_meta\//m,
+    );
     const actions = runCli(['validate', '--root', root], { env: { GITHUB_ACTIONS: 'true' } });
-    expect(actions.stdout).toMatch(/^::error title=unknown-category,file=.*catalog\/servers\/io\.github\.acme\/weather\/1\.0\.0\.json,line=\d+,col=\d+::/m);
+    expect(actions.stdout).toMatch(
+      /^::error title=unknown-category,file=.*catalog\/servers\/io\.github\.acme\/weather\/1\.0\.0\.json,line=\d+,col=\d+::/m,
+    );
   });
 
   it('rejects unknown options with exit code 2', () => {

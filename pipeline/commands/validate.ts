@@ -24,7 +24,11 @@ export async function validateCommand(options: ValidateOptions): Promise<Command
   const changes = options.changedSince ? await changesSince(root, options.changedSince) : undefined;
   const select = changes ? affectedBy(changes) : undefined;
   const catalog = await loadCatalog({ reader: fsCatalogReader(root), ...(select ? { select } : {}) });
-  const { issues, checked } = validateCatalog({ catalog, ...(changes ? { changes } : {}), ...(options.author ? { author: options.author } : {}) });
+  const { issues, checked } = validateCatalog({
+    catalog,
+    ...(changes ? { changes } : {}),
+    ...(options.author ? { author: options.author } : {}),
+  });
 
   if (process.env.GITHUB_ACTIONS === 'true') annotate(issues, relative(process.cwd(), root));
   const errors = issues.filter((i) => i.severity === 'error').length;

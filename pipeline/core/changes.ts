@@ -17,7 +17,12 @@ export function affectedBy(changes: ChangeSet): ((location: CatalogPath) => bool
     if (location.kind === 'config') return undefined;
     if (location.kind === 'unknown' && !path.startsWith('catalog/') && !path.endsWith('.md')) return undefined;
     // A change in a server's folder (a new version, a status) can break its reviews and curation.
-    if (location.kind === 'listing' || location.kind === 'status' || location.kind === 'tools' || location.kind === 'readme') {
+    if (
+      location.kind === 'listing' ||
+      location.kind === 'status' ||
+      location.kind === 'tools' ||
+      location.kind === 'readme'
+    ) {
       servers.add(location.server);
     }
     paths.add(path);

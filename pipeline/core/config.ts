@@ -5,7 +5,9 @@
 import type { CatalogConfig } from './schema-types.gen.ts';
 
 export type ResolvedConfig = CatalogConfig &
-  Required<Pick<CatalogConfig, 'name' | 'categories' | 'defaultTrust' | 'namespaceOwners' | 'trustedPublishers' | 'sources'>>;
+  Required<
+    Pick<CatalogConfig, 'name' | 'categories' | 'defaultTrust' | 'namespaceOwners' | 'trustedPublishers' | 'sources'>
+  >;
 
 export const DEFAULT_CATEGORIES: NonNullable<CatalogConfig['categories']> = [
   { id: 'development', title: 'Development', description: 'Code, repositories, build and developer tooling.' },

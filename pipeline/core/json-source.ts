@@ -3,7 +3,14 @@
  * duplicate keys and reports no line numbers, so catalog files go through jsonc-parser's tree,
  * which gives both: every error names a line and column, and a JSON pointer can be located.
  */
-import { parseTree, findNodeAtLocation, getNodeValue, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import {
+  parseTree,
+  findNodeAtLocation,
+  getNodeValue,
+  printParseErrorCode,
+  type Node,
+  type ParseError,
+} from 'jsonc-parser';
 import { parsePointer, pointer, type Finding } from './issues.ts';
 
 export interface JsonSource {
@@ -34,11 +41,19 @@ export function parseJson(text: string): JsonSource {
 
   const bom = text.charCodeAt(0) === 0xfeff;
   if (bom) {
-    findings.push({ code: 'json-bom', path: '', message: 'The file starts with a byte-order mark; save it as UTF-8 without BOM.' });
+    findings.push({
+      code: 'json-bom',
+      path: '',
+      message: 'The file starts with a byte-order mark; save it as UTF-8 without BOM.',
+    });
   }
   const errors: ParseError[] = [];
   // Parse past the BOM (a space keeps every offset, so positions stay right) to report what else is wrong.
-  const tree = parseTree(bom ? ' ' + text.slice(1) : text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const tree = parseTree(bom ? ' ' + text.slice(1) : text, errors, {
+    disallowComments: true,
+    allowTrailingComma: false,
+    allowEmptyContent: false,
+  });
   // Only the first syntax error: the ones after it are usually its echo.
   for (const error of errors.slice(0, 1)) {
     const at = position(error.offset);
@@ -74,7 +89,11 @@ export function parseJson(text: string): JsonSource {
 
 function checkStructure(node: Node, path: (string | number)[], depth: number, findings: Finding[]): void {
   if (depth > MAX_DEPTH) {
-    findings.push({ code: 'json-too-deep', path: pointer(...path), message: `Nesting is deeper than ${MAX_DEPTH} levels.` });
+    findings.push({
+      code: 'json-too-deep',
+      path: pointer(...path),
+      message: `Nesting is deeper than ${MAX_DEPTH} levels.`,
+    });
     return;
   }
   if (node.type === 'object') {

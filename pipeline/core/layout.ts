@@ -42,7 +42,8 @@ export function classify(path: string): CatalogPath {
   if (area === 'curation' && a && b?.endsWith('.json') && !c) {
     return { kind: 'curation', path, server: `${a}/${b.slice(0, -'.json'.length)}` };
   }
-  if (area === 'policies' && a?.endsWith('.json') && !b) return { kind: 'policy', path, policy: a.slice(0, -'.json'.length) };
+  if (area === 'policies' && a?.endsWith('.json') && !b)
+    return { kind: 'policy', path, policy: a.slice(0, -'.json'.length) };
   return { kind: 'unknown', path };
 }
 

@@ -16,7 +16,12 @@ const kindsWithExamples = readdirSync(EXAMPLES).sort();
 
 function examples(kind: string, validity: 'valid' | 'invalid') {
   const dir = join(EXAMPLES, kind, validity);
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => ({ file: f, value: JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown })) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => ({ file: f, value: JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown }))
+    : [];
 }
 
 describe('schema examples', () => {
@@ -47,13 +52,16 @@ describe('schemas', () => {
     const walk = (node: unknown, where: string) => {
       if (!node || typeof node !== 'object') return;
       const schema = node as Record<string, unknown>;
-      for (const [key, child] of Object.entries((schema.properties as Record<string, Record<string, unknown>> | undefined) ?? {})) {
+      for (const [key, child] of Object.entries(
+        (schema.properties as Record<string, Record<string, unknown>> | undefined) ?? {},
+      )) {
         if (!child.description && !child.$ref) undocumented.push(`${where}/properties/${key}`);
       }
       // An `if` only tests values; its properties are not part of the format.
       for (const [key, value] of Object.entries(schema)) if (key !== 'if') walk(value, `${where}/${key}`);
     };
-    for (const name of ourSchemas) walk(JSON.parse(readFileSync(join(SCHEMA_DIR, `${name}.schema.json`), 'utf8')), name);
+    for (const name of ourSchemas)
+      walk(JSON.parse(readFileSync(join(SCHEMA_DIR, `${name}.schema.json`), 'utf8')), name);
     expect(undocumented).toEqual([]);
   });
 });
@@ -64,7 +72,9 @@ describe('error mapping', () => {
       name: 'a/b',
       description: 'x',
       version: '1.0.0',
-      packages: [{ registryType: 'npm', identifier: 'x', transport: { type: 'sse' }, packageArguments: [{ type: 'named' }] }],
+      packages: [
+        { registryType: 'npm', identifier: 'x', transport: { type: 'sse' }, packageArguments: [{ type: 'named' }] },
+      ],
       remotes: [{ type: 'stdio', url: 'https://x.example' }],
     });
     expect(findings.map((f) => `${f.code} ${f.path}`)).toEqual([

@@ -9,7 +9,8 @@ import formatsPlugin from 'ajv-formats';
 import { SCHEMA_DIR, OFFICIAL_SCHEMA_ID, OUR_SCHEMA_BASE } from './schema-files.ts';
 import { pointer, type Finding } from './issues.ts';
 
-export type SchemaKind = 'listing' | 'status' | 'tools' | 'review' | 'curation' | 'policy' | 'config' | 'validation-report';
+export type SchemaKind =
+  'listing' | 'status' | 'tools' | 'review' | 'curation' | 'policy' | 'config' | 'validation-report';
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default ?? formatsPlugin) as unknown as (
@@ -17,7 +18,14 @@ const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default 
 ) => Ajv;
 
 function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictTypes: false,
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
   // The official schema uses the OpenAPI `example` annotation, which is not a JSON Schema keyword.
   ajv.addVocabulary(['example']);
   addFormats(ajv);
@@ -134,7 +142,13 @@ function toFinding(e: ErrorObject): Finding[] {
     case 'if':
       return []; // the `then` branch reports the actual problem
     case 'required':
-      return [finding('schema-required', at + pointer(String(p.missingProperty)), `Add the required property "${String(p.missingProperty)}".`)];
+      return [
+        finding(
+          'schema-required',
+          at + pointer(String(p.missingProperty)),
+          `Add the required property "${String(p.missingProperty)}".`,
+        ),
+      ];
     case 'additionalProperties':
     case 'propertyNames': {
       const name = String(p.additionalProperty ?? p.propertyName);
@@ -155,7 +169,9 @@ function toFinding(e: ErrorObject): Finding[] {
         finding(
           `schema-${e.keyword}`,
           at,
-          `${field}must be ${choices(p).length === 1 ? '' : 'one of '}${choices(p).map((v) => JSON.stringify(v)).join(', ')}.`,
+          `${field}must be ${choices(p).length === 1 ? '' : 'one of '}${choices(p)
+            .map((v) => JSON.stringify(v))
+            .join(', ')}.`,
         ),
       ];
     case 'maxLength':
@@ -167,18 +183,48 @@ function toFinding(e: ErrorObject): Finding[] {
         ),
       ];
     case 'minLength':
-      return [finding('schema-min-length', at, p.limit === 1 ? `${field}must not be empty.` : `${field}must be at least ${String(p.limit)} characters long.`)];
+      return [
+        finding(
+          'schema-min-length',
+          at,
+          p.limit === 1 ? `${field}must not be empty.` : `${field}must be at least ${String(p.limit)} characters long.`,
+        ),
+      ];
     case 'pattern':
-      return [finding('schema-pattern', at, `${field}${JSON.stringify(e.data)} does not have the required form (${String(p.pattern)}).`)];
+      return [
+        finding(
+          'schema-pattern',
+          at,
+          `${field}${JSON.stringify(e.data)} does not have the required form (${String(p.pattern)}).`,
+        ),
+      ];
     case 'format':
       return [finding('schema-format', at, `${field}${JSON.stringify(e.data)} is not a valid ${String(p.format)}.`)];
     case 'not':
-      return [finding('schema-not', at, `${field}${JSON.stringify(e.data)} is not allowed here${JSON.stringify(e.data) === '"latest"' ? '; give an exact version' : ''}.`)];
+      return [
+        finding(
+          'schema-not',
+          at,
+          `${field}${JSON.stringify(e.data)} is not allowed here${JSON.stringify(e.data) === '"latest"' ? '; give an exact version' : ''}.`,
+        ),
+      ];
     case 'anyOf':
     case 'oneOf':
-      return [finding(`schema-${e.keyword === 'anyOf' ? 'any-of' : 'one-of'}`, at, `${field}must match one of: ${describeBranches(e)}.`)];
+      return [
+        finding(
+          `schema-${e.keyword === 'anyOf' ? 'any-of' : 'one-of'}`,
+          at,
+          `${field}must match one of: ${describeBranches(e)}.`,
+        ),
+      ];
     case 'uniqueItems':
-      return [finding('schema-unique-items', at, `${field}has duplicate items (${String(p.j)} and ${String(p.i)}); remove one.`)];
+      return [
+        finding(
+          'schema-unique-items',
+          at,
+          `${field}has duplicate items (${String(p.j)} and ${String(p.i)}); remove one.`,
+        ),
+      ];
     default:
       return [finding(`schema-${kebab(e.keyword)}`, at, `${field}${e.message ?? 'is invalid'}.`)];
   }

@@ -16,7 +16,9 @@ const cases = await fixtureCases(new URL('./__fixtures__/official/', import.meta
 describe('official registry importer', () => {
   it.each(cases)('$name', async ({ dir }) => {
     const input = await readJson<unknown>(join(dir, 'input.json'));
-    const expected = await readJson<{ listing?: unknown; rejected?: { code: string; path: string }[] }>(join(dir, 'expected.json'));
+    const expected = await readJson<{ listing?: unknown; rejected?: { code: string; path: string }[] }>(
+      join(dir, 'expected.json'),
+    );
     const mapped = mapOfficial(input, 'seed.json');
     const result = plan(mapped);
     const rejected = [...mapped.rejected, ...result.rejected].map(({ code, path }) => ({ code, path }));
@@ -43,15 +45,22 @@ describe('official registry importer', () => {
   });
 
   const anchors = join(REPO_ROOT, '../shared/anchors/official-registry');
-  it.skipIf(!existsSync(anchors))('accepts the 215 valid and rejects the 143 invalid entries of the 358-entry seed', () => {
-    const seed = JSON.parse(readFileSync(join(anchors, 'seed_358_2025-10-03_camelCase.json'), 'utf8'));
-    const mapped = mapOfficial(seed, 'seed.json');
-    const result = plan(mapped);
-    expect(result.write).toHaveLength(215);
-    const reasons = new Map<string, number>();
-    for (const r of result.rejected) reasons.set(`${r.code} ${r.path}`, (reasons.get(`${r.code} ${r.path}`) ?? 0) + 1);
-    expect(Object.fromEntries(reasons)).toEqual({ 'schema-max-length /description': 78, 'schema-min-length /description': 65 });
-  });
+  it.skipIf(!existsSync(anchors))(
+    'accepts the 215 valid and rejects the 143 invalid entries of the 358-entry seed',
+    () => {
+      const seed = JSON.parse(readFileSync(join(anchors, 'seed_358_2025-10-03_camelCase.json'), 'utf8'));
+      const mapped = mapOfficial(seed, 'seed.json');
+      const result = plan(mapped);
+      expect(result.write).toHaveLength(215);
+      const reasons = new Map<string, number>();
+      for (const r of result.rejected)
+        reasons.set(`${r.code} ${r.path}`, (reasons.get(`${r.code} ${r.path}`) ?? 0) + 1);
+      expect(Object.fromEntries(reasons)).toEqual({
+        'schema-max-length /description': 78,
+        'schema-min-length /description': 65,
+      });
+    },
+  );
 
   it.skipIf(!existsSync(anchors))('rejects every entry of the legacy 2025-05 seed', () => {
     const legacy = JSON.parse(readFileSync(join(anchors, 'seed_2025_05_16_legacy_snake_case_471.json'), 'utf8'));

@@ -42,7 +42,11 @@ export function mapOfficial(
     if (entry.$schema !== undefined && entry.$schema !== OFFICIAL_SCHEMA_ID && typeof entry.$schema === 'string') {
       // A newer or older declared schema may mean fields we would misread.
       if (!/\/schemas\/2025-(09-29|10-11|10-17|12-11)\//.test(entry.$schema)) {
-        return reject('unsupported-schema', '/$schema', `Unsupported server.json schema ${entry.$schema}; this importer reads 2025-09-29 to 2025-12-11.`);
+        return reject(
+          'unsupported-schema',
+          '/$schema',
+          `Unsupported server.json schema ${entry.$schema}; this importer reads 2025-09-29 to 2025-12-11.`,
+        );
       }
     }
     const importedFrom: ImportAttribution = {

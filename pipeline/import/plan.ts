@@ -43,7 +43,13 @@ export function planImport({ candidates, existing, existingText }: PlanInput): I
   for (const candidate of candidates) {
     // The name and version become paths: refuse anything that could leave the catalog folder.
     const { name, version } = candidate.listing;
-    if (!SAFE_NAME.test(String(name)) || String(name).split('/').some((s) => /^\.+$/.test(s)) || !SAFE_VERSION.test(String(version))) {
+    if (
+      !SAFE_NAME.test(String(name)) ||
+      String(name)
+        .split('/')
+        .some((s) => /^\.+$/.test(s)) ||
+      !SAFE_VERSION.test(String(version))
+    ) {
       reject(candidate, {
         code: 'unsafe-name',
         path: '/name',
@@ -89,7 +95,9 @@ export function planImport({ candidates, existing, existingText }: PlanInput): I
       newFiles.push(path.endsWith('.json') ? { location, text, json: parseJson(text) } : { location, text });
     }
   }
-  const { issues } = validateCatalog({ catalog: { inventory, files: newFiles, ...(existing.config ? { config: existing.config } : {}) } });
+  const { issues } = validateCatalog({
+    catalog: { inventory, files: newFiles, ...(existing.config ? { config: existing.config } : {}) },
+  });
   const failed = new Set<PlannedEntry>();
   for (const issue of issues) {
     const entry = owner.get(issue.file);

@@ -29,12 +29,16 @@ describe('validate stage: one fixture per rule', () => {
   });
 
   it('covers every rule code the validator can emit', async () => {
-    const source = await import('node:fs/promises').then((fs) => fs.readFile(new URL('./validate.ts', import.meta.url), 'utf8'));
+    const source = await import('node:fs/promises').then((fs) =>
+      fs.readFile(new URL('./validate.ts', import.meta.url), 'utf8'),
+    );
     const emitted = new Set([...source.matchAll(/code: '([a-z0-9-]+)'/g)].map((m) => m[1]!));
     const covered = new Set<string>();
-    for (const { dir } of cases) for (const e of await readJson<Expected[]>(join(dir, 'expected.json'))) covered.add(e.code);
+    for (const { dir } of cases)
+      for (const e of await readJson<Expected[]>(join(dir, 'expected.json'))) covered.add(e.code);
     // Rules with a test of their own below, or that need git history (validate-changes.test.ts).
-    for (const code of ['readme-too-large', 'listing-immutable', 'namespace-not-owned', 'review-not-own']) covered.add(code);
+    for (const code of ['readme-too-large', 'listing-immutable', 'namespace-not-owned', 'review-not-own'])
+      covered.add(code);
     expect([...emitted].filter((code) => !covered.has(code))).toEqual([]);
   });
 });
@@ -45,7 +49,10 @@ describe('validate stage: details', () => {
     const listingText = JSON.stringify({ name: 'io.github.a/b' });
     const { issues } = validateCatalog({
       catalog: {
-        inventory: [classify('catalog/servers/io.github.a/b/README.md'), classify('catalog/servers/io.github.a/b/1.0.0.json')],
+        inventory: [
+          classify('catalog/servers/io.github.a/b/README.md'),
+          classify('catalog/servers/io.github.a/b/1.0.0.json'),
+        ],
         files: [{ location: classify('catalog/servers/io.github.a/b/README.md'), text }],
       },
     });
@@ -57,7 +64,10 @@ describe('validate stage: details', () => {
     const text = '{\n  "rating": 4,\n  "body": "Twenty characters at least.",\n  "version": 1\n}\n';
     const location = classify('catalog/reviews/io.github.a/b/someone.json');
     const { issues } = validateCatalog({
-      catalog: { inventory: [location, classify('catalog/servers/io.github.a/b/1.0.0.json')], files: [{ location, text, json: parseJson(text) }] },
+      catalog: {
+        inventory: [location, classify('catalog/servers/io.github.a/b/1.0.0.json')],
+        files: [{ location, text, json: parseJson(text) }],
+      },
     });
     expect(issues).toEqual([expect.objectContaining({ code: 'schema-type', path: '/version', line: 4, column: 3 })]);
   });
@@ -65,7 +75,9 @@ describe('validate stage: details', () => {
   it('collects every problem of a file, not just the first', () => {
     const text = JSON.stringify({ rating: 9, body: 'short', version: 1, extra: true });
     const location = classify('catalog/reviews/io.github.a/b/someone.json');
-    const { issues } = validateCatalog({ catalog: { inventory: [location], files: [{ location, text, json: parseJson(text) }] } });
+    const { issues } = validateCatalog({
+      catalog: { inventory: [location], files: [{ location, text, json: parseJson(text) }] },
+    });
     expect(issues.map((i) => `${i.code} ${i.path}`).sort()).toEqual([
       'review-unknown-server ',
       'schema-maximum /rating',

@@ -11,7 +11,14 @@ import { classify, type CatalogPath } from '../core/layout.ts';
 import { isObject } from '../core/guards.ts';
 import { validateSchema, type SchemaKind } from '../core/schema-validator.ts';
 import { PUBLISHER_META_KEY } from '../core/schema-files.ts';
-import type { CatalogConfig, Curation, Listing, Review, ServerStatus, DeclaredCapabilities } from '../core/schema-types.gen.ts';
+import type {
+  CatalogConfig,
+  Curation,
+  Listing,
+  Review,
+  ServerStatus,
+  DeclaredCapabilities,
+} from '../core/schema-types.gen.ts';
 import type { CatalogFile, LoadedCatalog } from './load.ts';
 
 export interface ValidateInput {
@@ -137,7 +144,11 @@ function checkFile(file: CatalogFile, context: Context): Finding[] {
       break;
     case 'policy':
       if (!POLICY_NAME.test(location.policy)) {
-        findings.push({ code: 'policy-invalid-name', path: '', message: `Policy file names are kebab-case ids, like "strict-enterprise.json"; rename "${location.policy}.json".` });
+        findings.push({
+          code: 'policy-invalid-name',
+          path: '',
+          message: `Policy file names are kebab-case ids, like "strict-enterprise.json"; rename "${location.policy}.json".`,
+        });
       }
       break;
     case 'config':
@@ -180,7 +191,10 @@ function checkListing(
   (listing.packages ?? []).forEach((pkg, i) => {
     if (!isObject(pkg)) return;
     const exactSemverRequired = pkg.registryType === 'npm';
-    if (typeof pkg.version === 'string' && (exactSemverRequired ? semver.valid(pkg.version) !== pkg.version : VERSION_RANGE.test(pkg.version))) {
+    if (
+      typeof pkg.version === 'string' &&
+      (exactSemverRequired ? semver.valid(pkg.version) !== pkg.version : VERSION_RANGE.test(pkg.version))
+    ) {
       findings.push({
         code: 'package-version-range',
         path: pointer('packages', i, 'version'),
@@ -199,7 +213,8 @@ function checkListing(
         findings.push({
           code: 'mcpb-url-not-https',
           path: pointer('packages', i, 'identifier'),
-          message: 'An mcpb package identifier must be an https:// download URL of the bundle, e.g. a GitHub release asset.',
+          message:
+            'An mcpb package identifier must be an https:// download URL of the bundle, e.g. a GitHub release asset.',
         });
       }
     }
@@ -217,7 +232,10 @@ function checkListing(
     findings.push({
       code: 'name-case-collision',
       path: '/name',
-      message: `"${server}" differs only in letter case from ${[...same].filter((s) => s !== server).map((s) => `"${s}"`).join(', ')}. Names are compared case-insensitively; pick a distinct name.`,
+      message: `"${server}" differs only in letter case from ${[...same]
+        .filter((s) => s !== server)
+        .map((s) => `"${s}"`)
+        .join(', ')}. Names are compared case-insensitively; pick a distinct name.`,
     });
   }
   return findings;
@@ -237,7 +255,10 @@ function checkPublisherMeta(listing: Partial<Listing>, server: string, context: 
   }
   (Array.isArray(meta.tags) ? meta.tags : []).forEach((tag, i) => {
     if (typeof tag === 'string' && (!TAG.test(tag) || tag.length > TAG_MAX)) {
-      const suggestion = tag.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+      const suggestion = tag
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '');
       findings.push({
         code: 'invalid-tag',
         path: at('tags', i),
@@ -276,7 +297,11 @@ function checkStatus(status: ServerStatus, server: string, context: Context): Fi
     }
   }
   if (typeof status.replacedBy === 'string' && !context.inventory.versions.has(status.replacedBy)) {
-    findings.push({ code: 'status-unknown-replacement', path: '/replacedBy', message: `"${status.replacedBy}" is not in the catalog.` });
+    findings.push({
+      code: 'status-unknown-replacement',
+      path: '/replacedBy',
+      message: `"${status.replacedBy}" is not in the catalog.`,
+    });
   }
   return findings;
 }
@@ -289,7 +314,11 @@ function checkTools(tools: DeclaredCapabilities, server: string, context: Contex
       const name = isObject(item) ? item.name : undefined;
       if (typeof name !== 'string') return;
       if (seen.has(name)) {
-        findings.push({ code: 'duplicate-capability-name', path: pointer(key, i, 'name'), message: `"${name}" is declared twice in ${key}.` });
+        findings.push({
+          code: 'duplicate-capability-name',
+          path: pointer(key, i, 'name'),
+          message: `"${name}" is declared twice in ${key}.`,
+        });
       }
       seen.add(name);
     });
@@ -300,20 +329,41 @@ function checkTools(tools: DeclaredCapabilities, server: string, context: Contex
 function checkReadme(text: string, server: string, context: Context): Finding[] {
   const findings = requireListing(server, context);
   if (Buffer.byteLength(text) > README_LIMIT) {
-    findings.push({ code: 'readme-too-large', path: '', message: `README.md is over ${README_LIMIT / 1024} KiB; link to the full documentation instead.` });
+    findings.push({
+      code: 'readme-too-large',
+      path: '',
+      message: `README.md is over ${README_LIMIT / 1024} KiB; link to the full documentation instead.`,
+    });
   }
-  if (text.trim() === '') findings.push({ code: 'readme-empty', path: '', message: 'README.md is empty; delete it or write the long description.' });
+  if (text.trim() === '')
+    findings.push({
+      code: 'readme-empty',
+      path: '',
+      message: 'README.md is empty; delete it or write the long description.',
+    });
   return findings;
 }
 
-function checkReview(review: Partial<Review>, location: Extract<CatalogPath, { kind: 'review' }>, context: Context): Finding[] {
+function checkReview(
+  review: Partial<Review>,
+  location: Extract<CatalogPath, { kind: 'review' }>,
+  context: Context,
+): Finding[] {
   const findings: Finding[] = [];
   const versions = context.inventory.versions.get(location.server);
   if (!GITHUB_LOGIN.test(location.login)) {
-    findings.push({ code: 'invalid-login', path: '', message: `"${location.login}" is not a GitHub login; name the file <your-login>.json.` });
+    findings.push({
+      code: 'invalid-login',
+      path: '',
+      message: `"${location.login}" is not a GitHub login; name the file <your-login>.json.`,
+    });
   }
   if (!versions) {
-    findings.push({ code: 'review-unknown-server', path: '', message: `There is no server ${location.server} in the catalog; check the folder name.` });
+    findings.push({
+      code: 'review-unknown-server',
+      path: '',
+      message: `There is no server ${location.server} in the catalog; check the folder name.`,
+    });
   } else if (typeof review.version === 'string' && !versions.has(review.version)) {
     findings.push({
       code: 'review-unknown-version',
@@ -321,19 +371,38 @@ function checkReview(review: Partial<Review>, location: Extract<CatalogPath, { k
       message: `${location.server} has no version "${review.version}". Known versions: ${[...versions].join(', ')}.`,
     });
   }
-  if (context.author && context.changed.has(location.path) && location.login.toLowerCase() !== context.author.toLowerCase()) {
-    findings.push({ code: 'review-not-own', path: '', message: `${context.author} cannot write ${location.login}'s review; a review file is named after its author.` });
+  if (
+    context.author &&
+    context.changed.has(location.path) &&
+    location.login.toLowerCase() !== context.author.toLowerCase()
+  ) {
+    findings.push({
+      code: 'review-not-own',
+      path: '',
+      message: `${context.author} cannot write ${location.login}'s review; a review file is named after its author.`,
+    });
   }
   return findings;
 }
 
 function checkCuration(curation: Curation, server: string, context: Context): Finding[] {
   const versions = context.inventory.versions.get(server);
-  if (!versions) return [{ code: 'curation-unknown-server', path: '', message: `There is no server ${server} in the catalog; check the file name.` }];
+  if (!versions)
+    return [
+      {
+        code: 'curation-unknown-server',
+        path: '',
+        message: `There is no server ${server} in the catalog; check the file name.`,
+      },
+    ];
   const findings: Finding[] = [];
   (Array.isArray(curation.acknowledgements) ? curation.acknowledgements : []).forEach((ack, i) => {
     if (isObject(ack) && typeof ack.version === 'string' && !versions.has(ack.version)) {
-      findings.push({ code: 'curation-unknown-version', path: pointer('acknowledgements', i, 'version'), message: `${server} has no version "${ack.version}".` });
+      findings.push({
+        code: 'curation-unknown-version',
+        path: pointer('acknowledgements', i, 'version'),
+        message: `${server} has no version "${ack.version}".`,
+      });
     }
   });
   return findings;
@@ -351,7 +420,12 @@ function checkConfig(config: CatalogConfig, context: Context): Finding[] {
   const ids = new Set<string>();
   (Array.isArray(config.categories) ? config.categories : []).forEach((category, i) => {
     if (!isObject(category) || typeof category.id !== 'string') return;
-    if (ids.has(category.id)) findings.push({ code: 'config-duplicate-category', path: pointer('categories', i, 'id'), message: `Category "${category.id}" is listed twice.` });
+    if (ids.has(category.id))
+      findings.push({
+        code: 'config-duplicate-category',
+        path: pointer('categories', i, 'id'),
+        message: `Category "${category.id}" is listed twice.`,
+      });
     ids.add(category.id);
   });
   return findings;
@@ -360,7 +434,13 @@ function checkConfig(config: CatalogConfig, context: Context): Finding[] {
 function requireListing(server: string, context: Context): Finding[] {
   return context.inventory.versions.has(server)
     ? []
-    : [{ code: 'server-without-listing', path: '', message: `catalog/servers/${server}/ has no version file; add <version>.json or remove this file.` }];
+    : [
+        {
+          code: 'server-without-listing',
+          path: '',
+          message: `catalog/servers/${server}/ has no version file; add <version>.json or remove this file.`,
+        },
+      ];
 }
 
 function indexInventory(locations: readonly CatalogPath[]): Inventory {

@@ -21,7 +21,10 @@ export async function tempDir(prefix = 'mcp-catalog-'): Promise<string> {
 /** The case folders of a fixture directory; throws when there are none, so a test cannot pass vacuously. */
 export async function fixtureCases(dir: string | URL): Promise<{ name: string; dir: string }[]> {
   const path = typeof dir === 'string' ? dir : fileURLToPath(dir);
-  const names = (await readdir(path, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = (await readdir(path, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   if (names.length === 0) throw new Error(`no fixture cases in ${path}`);
   return names.map((name) => ({ name, dir: join(path, name) }));
 }
@@ -36,10 +39,13 @@ export async function readJson<T>(path: string): Promise<T> {
   return JSON.parse(await readFile(path, 'utf8')) as T;
 }
 
-/** Run the real CLI as a user would, with the repository's tsx. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): { stdout: string; stderr: string; status: number } {
+/** Run the real CLI as `npm run catalog` does: Node (22.18+) runs the TypeScript directly. */
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): { stdout: string; stderr: string; status: number } {
   try {
-    const stdout = execFileSync(join(REPO_ROOT, 'node_modules/.bin/tsx'), [join(REPO_ROOT, 'pipeline/cli.ts'), ...args], {
+    const stdout = execFileSync(process.execPath, [join(REPO_ROOT, 'pipeline/cli.ts'), ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, GITHUB_ACTIONS: '', ...options.env },
       encoding: 'utf8',
@@ -55,10 +61,14 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
 /** A throwaway git repository with one commit of `dir`'s content; git identity is passed inline. */
 export function gitInit(dir: string): (...args: string[]) => string {
   const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
+    execFileSync(
+      'git',
+      ['-c', 'user.name=test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'base', '--allow-empty');
