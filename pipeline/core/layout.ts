@@ -54,8 +54,3 @@ export function listingPath(server: string, version: string): string {
 export function serverDir(server: string): string {
   return `${CATALOG_DIR}/servers/${server}`;
 }
-
-/** Files in the catalog that belong to one server: its folder, its reviews and its curation. */
-export function serverOf(location: CatalogPath): string | undefined {
-  return 'server' in location ? location.server : undefined;
-}

@@ -5,8 +5,7 @@ import { REPO_ROOT } from '../core/schema-files.ts';
 import { validateSchema } from '../core/schema-validator.ts';
 import { fixtureCases } from '../test-support/fixtures.ts';
 import { mapDocker } from './docker.ts';
-import { planImport } from './plan.ts';
-import type { MappedSource } from './types.ts';
+import { expectWholeSourceImports, planIntoEmpty } from './test-helpers.ts';
 
 const ANCHORS = join(REPO_ROOT, '../shared/anchors/docker-mcp-registry/servers');
 const COMMIT = '818bf169b365e7b7d5b117352e32757c54844718';
@@ -15,8 +14,7 @@ const COMMIT = '818bf169b365e7b7d5b117352e32757c54844718';
 const cases = await fixtureCases(new URL('./__fixtures__/docker/', import.meta.url));
 
 const codes = (items: { code: string; path: string }[]) => items.map(({ code, path }) => ({ code, path }));
-const plan = (result: MappedSource) =>
-  planImport({ candidates: result.candidates, existing: { inventory: [] }, existingText: new Map() });
+const plan = planIntoEmpty;
 
 /** server.yaml with tools.json and readme.md when they are there, as the import command reads a docker entry. */
 function readEntry(dir: string) {
@@ -123,26 +121,6 @@ describe('mapDocker on all anchor data', () => {
     const results = names.map((name) =>
       mapDocker(readEntry(join(ANCHORS, name)), `${name}/server.yaml`, { commit: COMMIT }),
     );
-    for (const result of results) expect(result.candidates.length + result.rejected.length).toBe(1);
-    const merged: MappedSource = {
-      candidates: results.flatMap((r) => r.candidates),
-      rejected: results.flatMap((r) => r.rejected),
-    };
-    const planned = plan(merged);
-    const count = (items: { code: string }[]) =>
-      items.reduce<Record<string, number>>((acc, { code }) => ({ ...acc, [code]: (acc[code] ?? 0) + 1 }), {});
-    console.log('docker anchors', {
-      entries: names.length,
-      candidates: merged.candidates.length,
-      mapperRejected: count(merged.rejected),
-      imported: planned.write.length,
-      planRejected: count(planned.rejected),
-      warnings: count(merged.candidates.flatMap((c) => c.warnings)),
-    });
-    // The category table covers the data.
-    expect(merged.rejected.filter((r) => r.code === 'unknown-source-category')).toEqual([]);
-    // Every listing is valid, under a name of its own (no duplicate-entry), except where Docker's
-    // description is over the official 100 characters.
-    expect(planned.rejected.filter((r) => !(r.code === 'schema-max-length' && r.path === '/description'))).toEqual([]);
+    expectWholeSourceImports('docker anchors', results);
   });
 });

@@ -5,8 +5,7 @@ import { REPO_ROOT } from '../core/schema-files.ts';
 import { validateSchema } from '../core/schema-validator.ts';
 import { fixtureCases } from '../test-support/fixtures.ts';
 import { mapMcpm } from './mcpm.ts';
-import { planImport } from './plan.ts';
-import type { MappedSource } from './types.ts';
+import { expectWholeSourceImports, planIntoEmpty } from './test-helpers.ts';
 
 const ANCHORS = join(REPO_ROOT, '../shared/anchors/mcpm-registry/servers');
 const COMMIT = 'bdd5ed9874d321248aa7c151d87323bfb2ee354f';
@@ -15,8 +14,7 @@ const COMMIT = 'bdd5ed9874d321248aa7c151d87323bfb2ee354f';
 const cases = await fixtureCases(new URL('./__fixtures__/mcpm/', import.meta.url));
 
 const codes = (items: { code: string; path: string }[]) => items.map(({ code, path }) => ({ code, path }));
-const plan = (result: MappedSource) =>
-  planImport({ candidates: result.candidates, existing: { inventory: [] }, existingText: new Map() });
+const plan = planIntoEmpty;
 
 describe('mapMcpm on fixtures', () => {
   it.each(cases)('$name', ({ dir }) => {
@@ -138,26 +136,6 @@ describe('mapMcpm on all anchor data', () => {
     const results = files.map((f) =>
       mapMcpm(JSON.parse(readFileSync(join(ANCHORS, f), 'utf8')), f, { commit: COMMIT }),
     );
-    for (const result of results) expect(result.candidates.length + result.rejected.length).toBe(1);
-    const merged: MappedSource = {
-      candidates: results.flatMap((r) => r.candidates),
-      rejected: results.flatMap((r) => r.rejected),
-    };
-    const planned = plan(merged);
-    const count = (items: { code: string }[]) =>
-      items.reduce<Record<string, number>>((acc, { code }) => ({ ...acc, [code]: (acc[code] ?? 0) + 1 }), {});
-    console.log('mcpm anchors', {
-      entries: files.length,
-      candidates: merged.candidates.length,
-      mapperRejected: count(merged.rejected),
-      imported: planned.write.length,
-      planRejected: count(planned.rejected),
-      warnings: count(merged.candidates.flatMap((c) => c.warnings)),
-    });
-    // The category table covers the data.
-    expect(merged.rejected.filter((r) => r.code === 'unknown-source-category')).toEqual([]);
-    // Every listing is valid, under a name of its own (no duplicate-entry), except where mcpm's
-    // description is over the official 100 characters.
-    expect(planned.rejected.filter((r) => !(r.code === 'schema-max-length' && r.path === '/description'))).toEqual([]);
+    expectWholeSourceImports('mcpm anchors', results);
   });
 });

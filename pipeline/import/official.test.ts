@@ -4,12 +4,9 @@ import { join } from 'node:path';
 import { fixtureCases, readJson } from '../test-support/fixtures.ts';
 import { REPO_ROOT } from '../core/schema-files.ts';
 import { mapOfficial } from './official.ts';
-import { planImport } from './plan.ts';
-import type { MappedSource } from './types.ts';
+import { planIntoEmpty } from './test-helpers.ts';
 
-function plan(mapped: MappedSource) {
-  return planImport({ candidates: mapped.candidates, existing: { inventory: [] }, existingText: new Map() });
-}
+const plan = planIntoEmpty;
 
 const cases = await fixtureCases(new URL('./__fixtures__/official/', import.meta.url));
 
