@@ -17,6 +17,7 @@ import type {
   RemoteTransport,
   Repository,
 } from '../core/schema-types.gen.ts';
+import { TAG, TAG_MAX_LENGTH } from '../stages/validate.ts';
 import { UNVERSIONED, type ImportAttribution } from './types.ts';
 
 /**
@@ -168,9 +169,7 @@ export function hostNamespace(url: string): string | undefined {
   }
 }
 
-const TAG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const TAG_MAX_LENGTH = 32;
-const TAG_LIMIT = 16;
+const TAG_LIMIT = 16; // publisher-meta.schema.json: tags.maxItems
 
 /** Source tags as our tags: lower-case kebab-case ("Node.js" → "node-js"), unique, at most 16. */
 export function slugTags(values: unknown, at: string[], warn: Warn): string[] | undefined {

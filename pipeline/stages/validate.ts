@@ -38,8 +38,9 @@ export interface ValidateOutput {
 /** The official registry keeps at most this much publisher-provided `_meta`. */
 export const PUBLISHER_META_LIMIT = 4096;
 export const README_LIMIT = 64 * 1024;
-const TAG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const TAG_MAX = 32;
+/** A tag: lower-case kebab-case (the schema caps the count at 16). */
+export const TAG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+export const TAG_MAX_LENGTH = 32;
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 const POLICY_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /** Range operators and wildcards, for package versions that need not be semver (PyPI, NuGet). */
@@ -254,7 +255,7 @@ function checkPublisherMeta(listing: Partial<Listing>, server: string, context: 
     });
   }
   (Array.isArray(meta.tags) ? meta.tags : []).forEach((tag, i) => {
-    if (typeof tag === 'string' && (!TAG.test(tag) || tag.length > TAG_MAX)) {
+    if (typeof tag === 'string' && (!TAG.test(tag) || tag.length > TAG_MAX_LENGTH)) {
       const suggestion = tag
         .toLowerCase()
         .replace(/[^a-z0-9]+/g, '-')
@@ -262,7 +263,7 @@ function checkPublisherMeta(listing: Partial<Listing>, server: string, context: 
       findings.push({
         code: 'invalid-tag',
         path: at('tags', i),
-        message: `Tag "${tag}" must be lower-case kebab-case of at most ${TAG_MAX} characters${suggestion && suggestion !== tag ? `, e.g. "${suggestion.slice(0, TAG_MAX)}"` : ''}.`,
+        message: `Tag "${tag}" must be lower-case kebab-case of at most ${TAG_MAX_LENGTH} characters${suggestion && suggestion !== tag ? `, e.g. "${suggestion.slice(0, TAG_MAX_LENGTH)}"` : ''}.`,
       });
     }
   });
