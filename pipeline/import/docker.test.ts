@@ -2,19 +2,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../core/schema-files.ts';
-import { validateSchema } from '../core/schema-validator.ts';
 import { fixtureCases } from '../test-support/fixtures.ts';
 import { mapDocker } from './docker.ts';
-import { expectWholeSourceImports, planIntoEmpty } from './test-helpers.ts';
+import { codes, expectMapped, expectWholeSourceImports } from './test-helpers.ts';
 
 const ANCHORS = join(REPO_ROOT, '../shared/anchors/docker-mcp-registry/servers');
 const COMMIT = '818bf169b365e7b7d5b117352e32757c54844718';
 
 // Throws when there are none, so the fixture test cannot pass vacuously.
 const cases = await fixtureCases(new URL('./__fixtures__/docker/', import.meta.url));
-
-const codes = (items: { code: string; path: string }[]) => items.map(({ code, path }) => ({ code, path }));
-const plan = planIntoEmpty;
 
 /** server.yaml with tools.json and readme.md when they are there, as the import command reads a docker entry. */
 function readEntry(dir: string) {
@@ -26,20 +22,7 @@ describe('mapDocker on fixtures', () => {
   it.each(cases)('$name', ({ dir }) => {
     const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
     const result = mapDocker(readEntry(dir), expected.sourceFile, { commit: COMMIT });
-    if (expected.rejected) {
-      expect(result.candidates).toEqual([]);
-      expect(codes(result.rejected)).toEqual(expected.rejected);
-      return;
-    }
-    expect(result.rejected).toEqual([]);
-    const { listing, readme, tools, status, warnings } = result.candidates[0]!;
-    expect({ listing, readme, tools, status, warnings: codes(warnings) }).toEqual(expected.candidate);
-    // The listing is judged by our schema alone, then by the whole planner (paths, tools, README).
-    expect(codes(validateSchema('listing', listing))).toEqual(expected.plan.rejected);
-    if (tools) expect(validateSchema('tools', tools)).toEqual([]);
-    const planned = plan(result);
-    expect(codes(planned.rejected)).toEqual(expected.plan.rejected);
-    expect(planned.write).toHaveLength(expected.plan.rejected.length === 0 ? 1 : 0);
+    expectMapped(result, expected);
   });
 });
 

@@ -66,6 +66,7 @@ interface Inventory {
 
 interface Context {
   config: ResolvedConfig;
+  configSchemaFindings: Finding[];
   inventory: Inventory;
   changed: Map<string, ChangeSet['files'][number]['status']>;
   author?: string;
@@ -74,11 +75,14 @@ interface Context {
 export function validateCatalog({ catalog, changes, author }: ValidateInput): ValidateOutput {
   const inventory = indexInventory(catalog.inventory);
   const rawConfig = catalog.config?.json?.value;
-  const configValid = catalog.config ? validateSchema('config', rawConfig).length === 0 : true;
+  // Validated once here: the result decides which config the other files are judged by.
+  const configSchemaFindings = catalog.config?.json?.value !== undefined ? validateSchema('config', rawConfig) : [];
+  const configValid = configSchemaFindings.length === 0;
   const context: Context = {
     // A broken config is reported on its own; the other files are judged by the defaults.
     config: resolveConfig(configValid ? (rawConfig as CatalogConfig | undefined) : undefined),
     inventory,
+    configSchemaFindings,
     changed: new Map((changes?.files ?? []).map((f) => [f.path, f.status])),
     ...(author ? { author } : {}),
   };
@@ -125,7 +129,7 @@ function checkFile(file: CatalogFile, context: Context): Finding[] {
   const findings = [...file.json.findings];
   const { value } = file.json;
   if (value === undefined) return findings;
-  findings.push(...validateSchema(schema, value));
+  findings.push(...(location.kind === 'config' ? context.configSchemaFindings : validateSchema(schema, value)));
   if (!isObject(value)) return findings;
   switch (location.kind) {
     case 'listing':
