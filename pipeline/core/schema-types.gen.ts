@@ -109,6 +109,34 @@ export type RemoteTransport = (StreamableHttpTransport | SseTransport) & {
  * via the `definition` "NamePattern".
  */
 export type NamePattern = string;
+/**
+ * `reject` fails the pull request and the installer refuses the bundle; `review` needs a maintainer acknowledgement in `catalog/curation/`; `pass` goes through.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Verdict".
+ */
+export type Verdict = 'pass' | 'review' | 'reject';
+/**
+ * `reject` and `review` decide the verdict; `info` is reported and never blocks.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "FindingSeverity".
+ */
+export type FindingSeverity = 'reject' | 'review' | 'info';
+/**
+ * `own`: the publisher's code; `dependency`: a bundled third-party package (`node_modules/`, Python `lib/` or `site-packages/`).
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "CodeOrigin".
+ */
+export type CodeOrigin = 'own' | 'dependency';
+/**
+ * What code in the bundle is able to do.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Capability".
+ */
+export type Capability = 'shell' | 'network' | 'filesystem' | 'env' | 'eval' | 'native' | 'install-scripts';
 
 /**
  * `catalog.config.json`: the one file a fork edits. Every key has a default (see `pipeline/core/config.ts`), so a fork only writes what it changes.
@@ -744,6 +772,273 @@ export interface Review {
    * True for demo content that ships with the sample catalog. The site labels such reviews as sample data; a real review omits it.
    */
   sample?: boolean;
+}
+/**
+ * What `catalog scan --json` prints for one `.mcpb` bundle, and what the build publishes beside each bundle. Deterministic: the same bytes and rule set give the same report.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ScanReport".
+ */
+export interface ScanReport {
+  verdict: Verdict;
+  /**
+   * Lower-case hex SHA-256 of the bundle file exactly as served, signature block included.
+   */
+  sha256: string;
+  /**
+   * Size of the bundle file in bytes.
+   */
+  size: number;
+  /**
+   * What the bundle's `manifest.json` says about itself; null when it is missing or unreadable.
+   */
+  manifest: ManifestSummary | null;
+  /**
+   * Every rule that fired, sorted by severity, rule and file.
+   */
+  findings: ScanFinding[];
+  capabilities: Capabilities;
+  /**
+   * A pin per tool declared in the manifest: SHA-256 of its canonical JSON. A changed pin between versions is a rug pull and goes to review.
+   */
+  tools: ToolPin[];
+  /**
+   * Third-party packages found in the bundle (`node_modules/** /package.json`, `*.dist-info/METADATA`).
+   */
+  dependencies: Dependency[];
+  signature?: SignatureReport;
+  /**
+   * Archive figures.
+   */
+  stats?: {
+    /**
+     * Entries in the central directory.
+     */
+    entries: number;
+    /**
+     * Sum of the declared uncompressed sizes, in bytes.
+     */
+    uncompressedSize: number;
+  };
+  ruleset: RulesetId;
+}
+/**
+ * The identifying fields of `manifest.json`.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ManifestSummary".
+ */
+export interface ManifestSummary {
+  /**
+   * `manifest_version`, or `dxt_version` for old bundles.
+   */
+  manifestVersion: string;
+  /**
+   * `name`.
+   */
+  name: string;
+  /**
+   * `display_name`.
+   */
+  displayName?: string;
+  /**
+   * `version`.
+   */
+  version: string;
+  /**
+   * `server.type`: node, python, binary or uv.
+   */
+  serverType: string;
+  /**
+   * `server.entry_point`.
+   */
+  entryPoint: string;
+}
+/**
+ * One rule that fired on one file (or on the bundle as a whole).
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ScanFinding".
+ */
+export interface ScanFinding {
+  /**
+   * Stable kebab-case rule id, prefixed by its family: `archive-`, `manifest-`, `text-`, `secret-`, `code-`, `install-`, `native-`, `dependency-`.
+   */
+  rule: string;
+  severity: FindingSeverity;
+  /**
+   * Path inside the bundle, with `/` separators; empty when the finding is about the whole bundle.
+   */
+  file: string;
+  /**
+   * JSON pointer inside `file`, for findings in JSON documents such as `manifest.json`.
+   */
+  pointer?: string;
+  origin?: CodeOrigin;
+  /**
+   * What was found and what to do about it.
+   */
+  message: string;
+}
+/**
+ * Capabilities of the server's own code and of its bundled dependencies, reported apart so that the publisher's code is not drowned by `node_modules`.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Capabilities".
+ */
+export interface Capabilities {
+  /**
+   * Of the publisher's own code.
+   */
+  own: CapabilityUse[];
+  /**
+   * Of bundled third-party packages.
+   */
+  dependencies: CapabilityUse[];
+}
+/**
+ * One capability and where it was seen.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "CapabilityUse".
+ */
+export interface CapabilityUse {
+  capability: Capability;
+  /**
+   * How many files use it.
+   */
+  count: number;
+  /**
+   * The first files that use it (at most 10), sorted.
+   *
+   * @maxItems 10
+   */
+  files: string[];
+}
+/**
+ * A tool and the SHA-256 of its canonical JSON `{name, description, inputSchema, annotations}` (keys sorted, no whitespace).
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ToolPin".
+ */
+export interface ToolPin {
+  /**
+   * Tool name.
+   */
+  name: string;
+  /**
+   * Lower-case hex SHA-256 of the canonical JSON.
+   */
+  sha256: string;
+}
+/**
+ * One bundled third-party package.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Dependency".
+ */
+export interface Dependency {
+  /**
+   * OSV ecosystem name.
+   */
+  ecosystem: 'npm' | 'PyPI';
+  /**
+   * Package name as its ecosystem spells it.
+   */
+  name: string;
+  /**
+   * Version as declared by the package.
+   */
+  version: string;
+  /**
+   * The `package.json` or `METADATA` it was read from.
+   */
+  file: string;
+}
+/**
+ * The publisher's own `mcpb sign` signature (PKCS#7), as `catalog verify-mcpb --json` prints it.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SignatureReport".
+ */
+export interface SignatureReport {
+  /**
+   * A signature block is present.
+   */
+  signed: boolean;
+  /**
+   * The signature verifies over every byte before the block, with the signer certificate it names.
+   */
+  valid: boolean;
+  /**
+   * The signer's chain reaches a trusted publisher certificate (from `catalog.config.json` or `--trust`).
+   */
+  trusted: boolean;
+  /**
+   * `trailing`: block appended after the zip (mcpb 2.x); `comment`: the zip comment length covers the block (newer mcpb).
+   */
+  layout?: 'trailing' | 'comment';
+  /**
+   * Block markers: `MCPB_SIG_V1`, or legacy `DXT_SIG_V1`.
+   */
+  format?: 'mcpb' | 'dxt';
+  signer?: Certificate;
+  /**
+   * The certificates from the signer up to the trust anchor, when one was reached.
+   */
+  chain?: Certificate[];
+  /**
+   * The signed `signingTime` attribute, when present.
+   */
+  signingTime?: string;
+  /**
+   * Why the signature is not valid or not trusted; absent when both hold.
+   */
+  error?: string;
+}
+/**
+ * An X.509 certificate, as shown to people.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Certificate".
+ */
+export interface Certificate {
+  /**
+   * Subject distinguished name, one RDN per line as OpenSSL prints it.
+   */
+  subject: string;
+  /**
+   * Issuer distinguished name.
+   */
+  issuer: string;
+  /**
+   * SHA-256 of the DER certificate, colon-separated upper-case hex as OpenSSL prints it.
+   */
+  fingerprint256: string;
+  /**
+   * Start of validity.
+   */
+  notBefore: string;
+  /**
+   * End of validity.
+   */
+  notAfter: string;
+}
+/**
+ * The rule set that produced the report. A new rule or a changed rule bumps the version.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RulesetId".
+ */
+export interface RulesetId {
+  /**
+   * Rule set name.
+   */
+  name: string;
+  /**
+   * Rule set version (semver).
+   */
+  version: string;
 }
 /**
  * Optional `catalog/servers/<namespace>/<name>/status.json`: the lifecycle of a server and of single versions. Listings are immutable, so this file is how a version is yanked or a server deprecated.

@@ -1,0 +1,83 @@
+/**
+ * The contract between the bundle reader, the rule families and the scan stage.
+ * Data shapes that leave the scanner (findings, capabilities, pins, dependencies) come from
+ * schemas/scan-report.schema.json; this file only adds the in-process interfaces.
+ */
+import type { Capability, CodeOrigin, Dependency, FindingSeverity, ScanFinding } from '../core/schema-types.gen.ts';
+
+export type { Capability, CodeOrigin, Dependency, FindingSeverity, ScanFinding };
+
+/** A rule's fixed facts. Its id is stable forever; changing what it matches bumps the rule set version. */
+export interface RuleDefinition {
+  id: string;
+  /** Severity in the publisher's own code. */
+  severity: FindingSeverity;
+  /** Severity inside bundled third-party packages, where it differs (secrets there go to review). */
+  dependencySeverity?: FindingSeverity;
+  /** One line for the docs and the site. */
+  summary: string;
+}
+
+/** Each family module exports its rules through this, so ids are checked once and typed. */
+export function defineRules<const Id extends string>(
+  rules: Record<Id, Omit<RuleDefinition, 'id'>>,
+): Record<Id, RuleDefinition> {
+  const out = {} as Record<Id, RuleDefinition>;
+  for (const [id, rule] of Object.entries(rules) as [Id, Omit<RuleDefinition, 'id'>][]) {
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id)) throw new Error(`rule id ${id} is not kebab-case`);
+    out[id] = { id, ...rule };
+  }
+  return out;
+}
+
+/** Where a rule reports to. Rule functions are pure: they see data and call this. */
+export interface ScanSink {
+  /** Report a rule; its severity follows the rule definition and `origin`. */
+  finding(rule: RuleDefinition, file: string, message: string, extra?: { origin?: CodeOrigin; pointer?: string }): void;
+  capability(capability: Capability, origin: CodeOrigin, file: string): void;
+  dependency(dependency: Dependency): void;
+}
+
+/**
+ * One regular file of the bundle, as a file rule sees it. Content is read while the archive
+ * streams, one entry at a time, so memory stays flat however large the bundle is.
+ */
+export interface ScannedFile {
+  /** Path inside the bundle, `/`-separated, as validated by the safe reader. */
+  path: string;
+  /** Uncompressed size in bytes. */
+  size: number;
+  origin: CodeOrigin;
+  /** The first bytes (up to HEAD_BYTES), for magic-number checks. */
+  head: Buffer;
+  /** The whole content, when the file is at most TEXT_SCAN_LIMIT bytes; undefined when larger. */
+  content: Buffer | undefined;
+}
+
+export const HEAD_BYTES = 64;
+/** Larger files are not content-scanned (the `code-unscanned-large-file` rule reports them). */
+export const TEXT_SCAN_LIMIT = 16 * 1024 * 1024;
+
+/** A rule family that looks at files one by one. */
+export interface FileRules {
+  scanFile(file: ScannedFile, sink: ScanSink): void;
+}
+
+/**
+ * Is this path part of a bundled third-party package? `node_modules/` anywhere, Python
+ * `site-packages/` or `*.dist-info/`, and for Python bundles the vendored `lib/` folder that the
+ * MCPB docs prescribe (`server/lib/`, or `lib/` next to the entry point).
+ */
+export function originOf(path: string, serverType: string | undefined): CodeOrigin {
+  const segments = path.split('/');
+  if (segments.includes('node_modules') || segments.includes('site-packages')) return 'dependency';
+  if (segments.some((s) => s.endsWith('.dist-info') || s.endsWith('.egg-info'))) return 'dependency';
+  if (serverType === 'python' || serverType === 'uv') {
+    const libAt = segments.indexOf('lib');
+    if (libAt >= 0 && libAt <= 1 && libAt < segments.length - 1) return 'dependency';
+    if (segments[0] === 'venv' || segments[1] === 'venv' || segments[0] === '.venv' || segments[1] === '.venv') {
+      return 'dependency';
+    }
+  }
+  return 'own';
+}
