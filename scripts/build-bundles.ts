@@ -1,0 +1,149 @@
+/**
+ * Builds the real `.mcpb` bundles that the scanner's tests and benchmark use, the way a
+ * publisher does: take a published MCP server, install its production dependencies, add a
+ * manifest, and run the real `mcpb pack`.
+ *
+ *   npm run bundles:build            # builds what is missing or out of date into .cache/bundles/
+ *   npm run bundles:build -- --force # rebuild everything
+ *
+ * Each `bundles/sources/<name>/` holds:
+ * - `manifest.json`, the MCPB manifest (its tool list was taken from the server's own tools/list);
+ * - `source.json`, where the code comes from, pinned by integrity:
+ *     `npm`: a package on the npm registry (tarball checked against its sha512), installed with
+ *            `npm ci --omit=dev` against the committed `package-lock.json`;
+ *     `debian`: Debian packages whose Python modules are vendored into `server/lib/`;
+ * - `files/`, copied over the result (for a server whose code lives here).
+ * A bundle is rebuilt only when its source folder or the mcpb version changes. The only network
+ * this needs is the npm registry and Debian's archive, both of which CI may use at install time.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { REPO_ROOT } from '../pipeline/core/schema-files.ts';
+
+export const SOURCES_DIR = join(REPO_ROOT, 'bundles/sources');
+export const BUNDLES_DIR = join(REPO_ROOT, '.cache/bundles');
+
+interface Source {
+  npm?: { package: string; version: string; integrity: string };
+  debian?: { package: string; version: string; sha256: string }[];
+}
+
+export function bundlePath(name: string): string {
+  return join(BUNDLES_DIR, `${name}.mcpb`);
+}
+
+export function sourceNames(): string[] {
+  return readdirSync(SOURCES_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name))
+    .sort();
+}
+
+/** What the bundle depends on: every source file and the packer's version. */
+function sourceKey(dir: string): string {
+  const hash = createHash('sha256');
+  const mcpb = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/@anthropic-ai/mcpb/package.json'), 'utf8'));
+  hash.update(`mcpb@${mcpb.version}\0`);
+  for (const file of listFiles(dir))
+    hash
+      .update(`${relative(dir, file)}\0`)
+      .update(readFileSync(file))
+      .update('\0');
+  return hash.digest('hex');
+}
+
+function fromNpm(source: NonNullable<Source['npm']>, sourceDir: string, work: string, stage: string): void {
+  const [packed] = JSON.parse(
+    run('npm', ['pack', `${source.package}@${source.version}`, '--json', '--pack-destination', work], work),
+  ) as { filename: string; integrity: string }[];
+  if (!packed || packed.integrity !== source.integrity) {
+    throw new Error(
+      `${source.package}@${source.version}: tarball integrity ${packed?.integrity} != ${source.integrity}`,
+    );
+  }
+  mkdirSync(stage);
+  run('tar', ['xzf', join(work, packed.filename), '-C', stage, '--strip-components=1'], work);
+  cpSync(join(sourceDir, 'package-lock.json'), join(stage, 'package-lock.json'));
+  // --ignore-scripts: a bundle ships what `npm ci` puts on disk; nothing of the package runs here.
+  run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], stage);
+}
+
+function fromDebian(packages: NonNullable<Source['debian']>, work: string, stage: string): void {
+  const lib = join(stage, 'server/lib');
+  mkdirSync(lib, { recursive: true });
+  for (const pkg of packages) {
+    run('apt-get', ['download', `${pkg.package}=${pkg.version}`], work);
+    const deb = readdirSync(work).find((f) => f.startsWith(`${pkg.package}_`) && f.endsWith('.deb'));
+    if (!deb) throw new Error(`apt-get download ${pkg.package}=${pkg.version} produced no .deb`);
+    const sha256 = createHash('sha256')
+      .update(readFileSync(join(work, deb)))
+      .digest('hex');
+    if (sha256 !== pkg.sha256) throw new Error(`${deb}: sha256 ${sha256} != ${pkg.sha256}`);
+    const root = join(work, `${pkg.package}-root`);
+    run('dpkg-deb', ['-x', join(work, deb), root], work);
+    cpSync(join(root, 'usr/lib/python3/dist-packages'), lib, { recursive: true });
+  }
+}
+
+export function buildBundle(name: string, force = false): { path: string; built: boolean } {
+  const sourceDir = join(SOURCES_DIR, name);
+  const out = bundlePath(name);
+  const keyFile = `${out}.key`;
+  const key = sourceKey(sourceDir);
+  if (!force && existsSync(out) && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) {
+    return { path: out, built: false };
+  }
+  const source = JSON.parse(readFileSync(join(sourceDir, 'source.json'), 'utf8')) as Source;
+  const work = mkdtempSync(join(tmpdir(), `bundle-${name}-`));
+  try {
+    const stage = join(work, 'stage');
+    if (source.npm) fromNpm(source.npm, sourceDir, work, stage);
+    else mkdirSync(stage);
+    if (source.debian) fromDebian(source.debian, work, stage);
+    if (existsSync(join(sourceDir, 'files'))) cpSync(join(sourceDir, 'files'), stage, { recursive: true });
+    cpSync(join(sourceDir, 'manifest.json'), join(stage, 'manifest.json'));
+    mkdirSync(BUNDLES_DIR, { recursive: true });
+    const packed = join(work, `${name}.mcpb`);
+    run(join(REPO_ROOT, 'node_modules/.bin/mcpb'), ['pack', stage, packed], work);
+    // Rename into place last, so an interrupted build never leaves a half-written bundle.
+    renameSync(packed, out);
+    writeFileSync(keyFile, key);
+    return { path: out, built: true };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const force = process.argv.includes('--force');
+  for (const name of sourceNames()) {
+    const started = performance.now();
+    const { path, built } = buildBundle(name, force);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`${built ? 'built' : 'up to date'}  ${relative(REPO_ROOT, path)}${built ? `  (${seconds} s)` : ''}`);
+  }
+}
