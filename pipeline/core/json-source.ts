@@ -23,6 +23,7 @@ export interface JsonSource {
 }
 
 const MAX_DEPTH = 64;
+const PARSE_DEPTH_GUARD = 512;
 
 export function parseJson(text: string): JsonSource {
   const findings: Finding[] = [];
@@ -46,6 +47,16 @@ export function parseJson(text: string): JsonSource {
       path: '',
       message: 'The file starts with a byte-order mark; save it as UTF-8 without BOM.',
     });
+  }
+  // jsonc-parser recurses per nesting level and overflows the stack at a few thousand levels, so
+  // absurd nesting is refused before parsing; depth past MAX_DEPTH but below this gets a pointer.
+  if (bracketDepth(text) > PARSE_DEPTH_GUARD) {
+    findings.push({
+      code: 'json-too-deep',
+      path: '',
+      message: `Nesting is deeper than ${PARSE_DEPTH_GUARD} levels; the limit is ${MAX_DEPTH}.`,
+    });
+    return { value: undefined, findings, locate: () => undefined };
   }
   const errors: ParseError[] = [];
   // Parse past the BOM (a space keeps every offset, so positions stay right) to report what else is wrong.
@@ -114,6 +125,23 @@ function checkStructure(node: Node, path: (string | number)[], depth: number, fi
   } else if (node.type === 'array') {
     (node.children ?? []).forEach((child, i) => checkStructure(child, [...path, i], depth + 1, findings));
   }
+}
+
+/** Deepest bracket nesting outside strings, in one pass without recursion. */
+function bracketDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }
 
 function describeParseError(code: string): string {

@@ -66,7 +66,15 @@ export function validateOfficial(value: unknown): Finding[] {
 
 function validateWith(validate: ValidateFunction, value: unknown): Finding[] {
   if (validate(value)) return [];
-  return dedupe(collapseAnyOf(validate.errors ?? []).flatMap(toFinding));
+  return errorsToFindings(validate.errors ?? [], shared!);
+}
+
+/**
+ * ajv errors as Findings, for validators compiled by another ajv instance (the MCPB manifest
+ * schemas in mcpb-manifest.ts). `ajv` compiles the branches of a failing anyOf/oneOf.
+ */
+export function errorsToFindings(errors: readonly ErrorObject[], ajv: Ajv): Finding[] {
+  return dedupe(collapseAnyOf(errors, ajv).flatMap(toFinding));
 }
 
 /**
@@ -74,14 +82,16 @@ function validateWith(validate: ValidateFunction, value: unknown): Finding[] {
  * stdio", "type must be sse", ...). Re-validate the data against each branch and keep the errors
  * of the branch whose `type` matches; without such a branch, report one error for the anyOf.
  */
-function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
+function collapseAnyOf(errors: readonly ErrorObject[], ajv: Ajv): ErrorObject[] {
   const out: ErrorObject[] = [];
   for (const error of errors) {
     if (error.keyword !== 'anyOf' && error.keyword !== 'oneOf') {
       out.push(error);
       continue;
     }
-    const branches = (error.schema as object[]).map((branch) => branchErrors(branch, error.data, error.instancePath));
+    const branches = (error.schema as object[]).map((branch) =>
+      branchErrors(branch, error.data, error.instancePath, ajv),
+    );
     const branchKeys = new Set(branches.flat().map(errorKey));
     // Drop what the branches already said: the re-validation below reports it once, correctly.
     for (let i = out.length - 1; i >= 0; i--) if (branchKeys.has(errorKey(out[i]!))) out.splice(i, 1);
@@ -105,16 +115,16 @@ function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
 
 const branchValidators = new WeakMap<object, ValidateFunction>();
 
-function branchErrors(branch: object, data: unknown, basePath: string): ErrorObject[] {
+function branchErrors(branch: object, data: unknown, basePath: string, ajv: Ajv): ErrorObject[] {
   let validate = branchValidators.get(branch);
   if (!validate) {
     const ref = (branch as { $ref?: string }).$ref;
     // Every anyOf with $ref branches lives in the official schema, whose refs are document-local.
-    validate = ref?.startsWith('#') ? validatorFor(OFFICIAL_SCHEMA_ID + ref) : shared!.compile(branch);
+    validate = ref?.startsWith('#') ? validatorFor(OFFICIAL_SCHEMA_ID + ref) : ajv.compile(branch);
     branchValidators.set(branch, validate);
   }
   if (validate(data)) return [];
-  return collapseAnyOf(validate.errors ?? []).map((e) => ({ ...e, instancePath: basePath + e.instancePath }));
+  return collapseAnyOf(validate.errors ?? [], ajv).map((e) => ({ ...e, instancePath: basePath + e.instancePath }));
 }
 
 const isChoice = (keyword: string) => keyword === 'enum' || keyword === 'const';
