@@ -1,0 +1,1 @@
+// A bundle with no node_modules.
