@@ -1,0 +1,2 @@
+// A small bundle: scanned in full.
+export const answer = 42;

@@ -1,0 +1,1 @@
+{ 'variables': { 'fixture%': 1 } }

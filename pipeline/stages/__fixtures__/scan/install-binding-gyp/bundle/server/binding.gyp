@@ -1,0 +1,1 @@
+{ 'targets': [{ 'target_name': 'fixture', 'sources': ['src/fixture.cc'] }] }

@@ -1,0 +1,2 @@
+// A placeholder of the right shape.
+export const sample = 'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';
