@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerDetail, ValidationReport } from '../pipeline/core/schema-types.gen.ts';
 import { generateCatalog, toJson, withVersion } from './generate-catalog.ts';
+import { benchScan } from './scan.ts';
 import { figure, measure, ratio, run, runOk, runsFromEnv, type RunResult, type Timing } from './lib.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -167,6 +168,7 @@ async function main(): Promise<void> {
     const base = await baselines(ctx);
     await validateFull(ctx, base);
     await validateOneChanged(ctx, base);
+    await benchScan(REPO_ROOT, ctx.root, ctx.runs);
   } finally {
     await rm(ctx.root, { recursive: true, force: true });
   }

@@ -12,7 +12,9 @@
  *     `npm`: a package on the npm registry (tarball checked against its sha512), installed with
  *            `npm ci --omit=dev` against the committed `package-lock.json`;
  *     `debian`: Debian packages whose Python modules are vendored into `server/lib/`;
- * - `files/`, copied over the result (for a server whose code lives here).
+ * - `files/`, copied over the result (for a server whose code lives here);
+ * - `expected-scan.json`, the scan verdict and findings that pipeline/scan/real-bundles.test.ts
+ *   expects (not an input of the build).
  * A bundle is rebuilt only when its source folder or the mcpb version changes. The only network
  * this needs is the npm registry and Debian's archive, both of which CI may use at install time.
  */
@@ -62,6 +64,9 @@ function listFiles(dir: string): string[] {
     .map((d) => join(d.parentPath, d.name))
     .sort();
 }
+
+/** The scan verdict recorded for the tests; it describes the bundle and is not an input to it. */
+const NOT_INPUTS = new Set(['expected-scan.json']);
 
 /** What the bundle depends on: every source file and the packer's version. */
 function sourceKey(dir: string): string {

@@ -1,9 +1,9 @@
-/** `catalog validate [--root DIR] [--changed-since REF] [--author LOGIN] [--json]` */
+/** `catalog validate [--root DIR] [--changed-since REF] [--author LOGIN] [--bundles [--osv-url URL | --offline]] [--json]` */
 import { resolve, relative } from 'node:path';
 import { fsCatalogReader } from '../adapters/catalog-fs.ts';
 import { changesSince } from '../adapters/git.ts';
 import { affectedBy } from '../core/changes.ts';
-import { hasErrors } from '../core/issues.ts';
+import { hasErrors, sortIssues } from '../core/issues.ts';
 import { annotate, formatIssue } from '../core/report.ts';
 import { loadCatalog } from '../stages/load.ts';
 import { validateCatalog } from '../stages/validate.ts';
@@ -14,6 +14,10 @@ export interface ValidateOptions {
   changedSince?: string;
   author?: string;
   json?: boolean;
+  /** Also fetch, scan and judge the mcpb bundles of the checked listings. */
+  bundles?: boolean;
+  osvUrl?: string;
+  offline?: boolean;
 }
 
 export async function validateCommand(options: ValidateOptions): Promise<CommandResult> {
@@ -30,6 +34,18 @@ export async function validateCommand(options: ValidateOptions): Promise<Command
     ...(options.author ? { author: options.author } : {}),
   });
 
+  if (options.bundles) {
+    const { checkBundles } = await import('./validate-bundles.ts');
+    issues.push(
+      ...(await checkBundles(catalog, {
+        root,
+        changed: changes ? new Set(changes.files.map((f) => f.path)) : undefined,
+        ...(options.osvUrl ? { osvUrl: options.osvUrl } : {}),
+        offline: options.offline ?? false,
+      })),
+    );
+    sortIssues(issues);
+  }
   if (process.env.GITHUB_ACTIONS === 'true') annotate(issues, relative(process.cwd(), root));
   const errors = issues.filter((i) => i.severity === 'error').length;
   const stdout = options.json

@@ -3,7 +3,7 @@ import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { afterAll } from 'vitest';
 import { REPO_ROOT } from '../core/schema-files.ts';
 
@@ -56,6 +56,24 @@ export function runCli(
     const e = error as { stdout: string; stderr: string; status: number };
     return { stdout: e.stdout, stderr: e.stderr, status: e.status };
   }
+}
+
+/**
+ * `runCli` without blocking the event loop, for tests whose servers (HTTPS, OSV) live in the test
+ * process itself: a synchronous child would wait on a server that can no longer answer.
+ */
+export function runCliAsync(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ stdout: string; stderr: string; status: number }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, 'pipeline/cli.ts'), ...args],
+      { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, GITHUB_ACTIONS: '', ...options.env }, encoding: 'utf8' },
+      (error, stdout, stderr) => resolve({ stdout, stderr, status: error ? Number(error.code ?? 1) : 0 }),
+    );
+  });
 }
 
 /** A throwaway git repository with one commit of `dir`'s content; git identity is passed inline. */

@@ -108,6 +108,8 @@ export interface ManifestInput {
   bytes: Buffer | undefined;
   /** Paths of the bundle's files, `/`-separated, as validated by the safe reader. */
   entries: ReadonlySet<string>;
+  /** The declared size of a manifest.json too large to be read at all (bytes is then undefined). */
+  oversize?: number;
 }
 
 export interface ManifestResult {
@@ -122,7 +124,11 @@ export function checkManifest(input: ManifestInput, sink: ScanSink): ManifestRes
   const report = (rule: RuleId, message: string, at?: string) =>
     sink.finding(R[rule], MANIFEST_FILE, message, at === undefined ? undefined : { pointer: at });
 
-  const { bytes } = input;
+  const { bytes, oversize } = input;
+  if (oversize !== undefined) {
+    report('manifest-too-large', `manifest.json is ${oversize} bytes; the limit is ${MAX_MANIFEST_BYTES}.`);
+    return none;
+  }
   if (bytes === undefined) {
     report('manifest-missing', 'Add manifest.json at the root of the bundle (`mcpb init` writes one).');
     return none;
