@@ -69,7 +69,8 @@ async function combine(bundles: string[], out: string): Promise<void> {
 
 export async function benchScan(repoRoot: string, work: string, runs: number): Promise<void> {
   const names = ['server-filesystem', 'server-everything', 'server-memory'];
-  const bundles = names.map((name) => buildBundle(name).path);
+  const bundles: string[] = [];
+  for (const name of names) bundles.push((await buildBundle(name)).path);
   const large = join(work, 'three-servers.mcpb');
   await combine(bundles, large);
   // OSV answers from a local server with the fixture records, so the figure includes the real

@@ -11,7 +11,8 @@
  * - `source.json`, where the code comes from, pinned by integrity:
  *     `npm`: a package on the npm registry (tarball checked against its sha512), installed with
  *            `npm ci --omit=dev` against the committed `package-lock.json`;
- *     `debian`: Debian packages whose Python modules are vendored into `server/lib/`;
+ *     `debian`: Debian packages (from deb.debian.org by pool path, checked by sha256) whose Python
+ *               modules are vendored into `server/lib/`;
  * - `files/`, copied over the result (for a server whose code lives here);
  * - `expected-scan.json`, the scan verdict and findings that pipeline/scan/real-bundles.test.ts
  *   expects (not an input of the build).
@@ -40,7 +41,7 @@ export const BUNDLES_DIR = join(REPO_ROOT, '.cache/bundles');
 
 interface Source {
   npm?: { package: string; version: string; integrity: string };
-  debian?: { package: string; version: string; sha256: string }[];
+  debian?: { package: string; version: string; filename: string; sha256: string }[];
 }
 
 export function bundlePath(name: string): string {
@@ -97,24 +98,27 @@ function fromNpm(source: NonNullable<Source['npm']>, sourceDir: string, work: st
   run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], stage);
 }
 
-function fromDebian(packages: NonNullable<Source['debian']>, work: string, stage: string): void {
+/** Debian's archive, fetched by pool path and checked by sha256, so any host distribution works. */
+const DEBIAN_MIRROR = 'https://deb.debian.org/debian/';
+
+async function fromDebian(packages: NonNullable<Source['debian']>, work: string, stage: string): Promise<void> {
   const lib = join(stage, 'server/lib');
   mkdirSync(lib, { recursive: true });
   for (const pkg of packages) {
-    run('apt-get', ['download', `${pkg.package}=${pkg.version}`], work);
-    const deb = readdirSync(work).find((f) => f.startsWith(`${pkg.package}_`) && f.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download ${pkg.package}=${pkg.version} produced no .deb`);
-    const sha256 = createHash('sha256')
-      .update(readFileSync(join(work, deb)))
-      .digest('hex');
-    if (sha256 !== pkg.sha256) throw new Error(`${deb}: sha256 ${sha256} != ${pkg.sha256}`);
+    const response = await fetch(DEBIAN_MIRROR + pkg.filename, { signal: AbortSignal.timeout(60_000) });
+    if (!response.ok) throw new Error(`${DEBIAN_MIRROR}${pkg.filename}: HTTP ${response.status}`);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== pkg.sha256) throw new Error(`${pkg.filename}: sha256 ${sha256} != ${pkg.sha256}`);
+    const deb = join(work, `${pkg.package}.deb`);
+    writeFileSync(deb, bytes);
     const root = join(work, `${pkg.package}-root`);
-    run('dpkg-deb', ['-x', join(work, deb), root], work);
+    run('dpkg-deb', ['-x', deb, root], work);
     cpSync(join(root, 'usr/lib/python3/dist-packages'), lib, { recursive: true });
   }
 }
 
-export function buildBundle(name: string, force = false): { path: string; built: boolean } {
+export async function buildBundle(name: string, force = false): Promise<{ path: string; built: boolean }> {
   const sourceDir = join(SOURCES_DIR, name);
   const out = bundlePath(name);
   const keyFile = `${out}.key`;
@@ -128,7 +132,7 @@ export function buildBundle(name: string, force = false): { path: string; built:
     const stage = join(work, 'stage');
     if (source.npm) fromNpm(source.npm, sourceDir, work, stage);
     else mkdirSync(stage);
-    if (source.debian) fromDebian(source.debian, work, stage);
+    if (source.debian) await fromDebian(source.debian, work, stage);
     if (existsSync(join(sourceDir, 'files'))) cpSync(join(sourceDir, 'files'), stage, { recursive: true });
     cpSync(join(sourceDir, 'manifest.json'), join(stage, 'manifest.json'));
     mkdirSync(BUNDLES_DIR, { recursive: true });
@@ -147,7 +151,7 @@ if (import.meta.main) {
   const force = process.argv.includes('--force');
   for (const name of sourceNames()) {
     const started = performance.now();
-    const { path, built } = buildBundle(name, force);
+    const { path, built } = await buildBundle(name, force);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`${built ? 'built' : 'up to date'}  ${relative(REPO_ROOT, path)}${built ? `  (${seconds} s)` : ''}`);
   }

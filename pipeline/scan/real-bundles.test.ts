@@ -39,7 +39,7 @@ afterAll(() => osv.close());
 
 describe.each(names)('%s', (name) => {
   it('scans to its recorded verdict and findings, never reject', async () => {
-    const { path } = buildBundle(name);
+    const { path } = await buildBundle(name);
     const report = await scanBundleFile(path, { osv: createOsvClient({ baseUrl: osv.url, retries: 0 }) });
     const expected = await readJson<ExpectedScan>(join(SOURCES_DIR, name, 'expected-scan.json'));
     expect(report.verdict).not.toBe('reject');
@@ -53,7 +53,7 @@ describe.each(names)('%s', (name) => {
 
   it('verifies after the real `mcpb sign` with a CA chain, and not after one flipped byte', async () => {
     const signed = join(work, `${name}.mcpb`);
-    await copyFile(buildBundle(name).path, signed);
+    await copyFile((await buildBundle(name)).path, signed);
     mcpbSign(signed, pki.leaf, [pki.intermediate]);
     const report = await verifyMcpbFile(signed, [pki.root.x509]);
     expect(report).toMatchObject({ signed: true, valid: true, trusted: true, layout: 'trailing', format: 'mcpb' });
