@@ -10,7 +10,7 @@ export const SIGNATURE_RULES = defineRules({
   'signature-invalid': {
     severity: 'reject',
     summary:
-      'The bundle carries an mcpb signature that does not verify: its bytes or its signature block were changed.',
+      'The bundle carries an mcpb signature that does not verify: changed bytes, a broken block, or a signature the verifier refuses (unsupported algorithm, weak key, missing signer certificate).',
   },
   'signature-untrusted': {
     severity: 'info',
