@@ -3,7 +3,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../core/schema-files.ts';
 import type { McpbManifest } from '../../core/mcpb-manifest.ts';
-import type { RuleDefinition, ScanSink } from '../types.ts';
 import { checkMcpText } from './text.ts';
 import {
   bundlePath,
@@ -15,23 +14,7 @@ import {
   MAX_MANIFEST_BYTES,
   sensitiveLocation,
 } from './manifest.ts';
-
-interface Seen {
-  rule: string;
-  file: string;
-  pointer: string | undefined;
-}
-
-function collector(): ScanSink & { seen: Seen[] } {
-  const seen: Seen[] = [];
-  return {
-    seen,
-    finding: (rule: RuleDefinition, file: string, _message: string, extra?: { pointer?: string }) =>
-      seen.push({ rule: rule.id, file, pointer: extra?.pointer }),
-    capability: () => {},
-    dependency: () => {},
-  };
-}
+import { recordingSink } from '../../test-support/recording-sink.ts';
 
 const ENTRIES = new Set(['manifest.json', 'server/index.js', 'server/lib/util.js', 'main.py']);
 
@@ -57,7 +40,7 @@ function base(top: Json = {}, mcpConfig: Json = {}): Json {
 }
 
 function check(manifest: Json | string | Buffer | undefined, entries: ReadonlySet<string> = ENTRIES) {
-  const sink = collector();
+  const sink = recordingSink();
   const bytes =
     manifest === undefined || Buffer.isBuffer(manifest)
       ? manifest
@@ -529,7 +512,7 @@ describe('crossCheckListing', () => {
     return { summary: result.summary!, manifest: result.manifest as McpbManifest };
   };
   const run = (listing: { name: string; version: string }, tools?: string[], top: Json = {}) => {
-    const sink = collector();
+    const sink = recordingSink();
     crossCheckListing(scanned(top), listing, tools, sink);
     return sink.seen;
   };
@@ -570,7 +553,7 @@ describe('the manifests of the real test bundles (bundles/sources)', () => {
   it.each(names)('%s fires no manifest or text rule', (name) => {
     const bytes = readFileSync(join(sources, name, 'manifest.json'));
     const entryPoint = (JSON.parse(bytes.toString('utf8')) as { server: { entry_point: string } }).server.entry_point;
-    const sink = collector();
+    const sink = recordingSink();
     const { manifest } = checkManifest({ bytes, entries: new Set(['manifest.json', entryPoint]) }, sink);
     expect(manifest).toBeDefined();
     checkMcpText(manifest!, sink);

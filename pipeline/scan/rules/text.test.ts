@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { McpbManifest } from '../../core/mcpb-manifest.ts';
-import type { RuleDefinition, ScanSink } from '../types.ts';
 import { checkMcpText, controlCharacters, findSensitivePath, hiddenCharacters, TEXT_RULES } from './text.ts';
-
-interface Seen {
-  rule: string;
-  file: string;
-  pointer: string | undefined;
-}
-
-function collector(): ScanSink & { seen: Seen[] } {
-  const seen: Seen[] = [];
-  return {
-    seen,
-    finding: (rule: RuleDefinition, file: string, _message: string, extra?: { pointer?: string }) =>
-      seen.push({ rule: rule.id, file, pointer: extra?.pointer }),
-    capability: () => {},
-    dependency: () => {},
-  };
-}
+import { recordingSink, type Seen } from '../../test-support/recording-sink.ts';
 
 function manifest(extra: Partial<McpbManifest> = {}): McpbManifest {
   return {
@@ -33,7 +16,7 @@ function manifest(extra: Partial<McpbManifest> = {}): McpbManifest {
 }
 
 function scan(m: McpbManifest): Seen[] {
-  const sink = collector();
+  const sink = recordingSink();
   checkMcpText(m, sink);
   return sink.seen;
 }
