@@ -90,7 +90,7 @@ export function bundleIssues(
     return [
       issue(
         'bundle-unavailable',
-        `The bundle could not be fetched: ${outcome.message} Check the URL; it must be a public https download.`,
+        `The bundle could not be fetched (${outcome.message}). Check the URL; it must be a public https download.`,
       ),
     ];
   }
