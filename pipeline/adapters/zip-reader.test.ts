@@ -152,6 +152,20 @@ describe('openBundle', () => {
     await scanned(bytes, (bundle) => expect(findingsOf(bundle)).toEqual([['archive-unreadable', 'ghost.txt']]));
   });
 
+  it('reports a local header whose data would run past the end of the file, and one cut off', async () => {
+    const overflowing = buildZip({
+      entries: [
+        ...plain,
+        { name: 'long.bin', data: 'x', method: 0, compressedSize: 1 << 20, uncompressedSize: 1 << 20 },
+      ],
+    });
+    await scanned(overflowing, (bundle) => expect(findingsOf(bundle)).toEqual([['archive-unreadable', 'long.bin']]));
+    // A local header 10 bytes before the end of the file: its 30 fixed bytes are not there.
+    const ghost = (offset: number) => buildZip({ entries: [...plain, { name: 'ghost.txt', omitLocal: true, offset }] });
+    const cut = ghost(ghost(0).length - 10);
+    await scanned(cut, (bundle) => expect(findingsOf(bundle)).toEqual([['archive-unreadable', 'ghost.txt']]));
+  });
+
   it('throws an io error for a missing file', async () => {
     await expectError(openBundle(join(await tempDir(), 'missing.mcpb')), 'io');
   });

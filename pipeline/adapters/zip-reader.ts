@@ -1,11 +1,12 @@
 /**
  * The safe bundle reader, shared by the pipeline's scanner and the installer (style.md, 6).
  *
- * yauzl 3 parses the central directory and the local headers; everything it lets through
- * (threats.md: symlinks, setuid bits, bombs, duplicates, collisions, reserved names, header
- * mismatches, unchecked CRCs) is checked here and reported as archive findings, all of them
- * collected rather than stopping at the first. Names are decoded here too (`decodeStrings: false`),
- * because yauzl's own name checks throw on the first bad name.
+ * yauzl 3 parses the central directory; local headers are read here, with yauzl's own checks,
+ * synchronously. Everything yauzl lets through (threats.md: symlinks, setuid bits, bombs,
+ * duplicates, collisions, reserved names, header mismatches, unchecked CRCs) is checked here and
+ * reported as archive findings, all of them collected rather than stopping at the first. Names are
+ * decoded here too (`decodeStrings: false`), because yauzl's own name checks throw on the first
+ * bad name.
  *
  * Nothing is decompressed before its declared sizes have passed the limits, and no entry ever
  * yields more bytes than it declares: small entries are inflated in one call capped at the declared
@@ -18,7 +19,7 @@ import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
-import yauzl, { type Entry, type LocalFileHeader, type ZipFile } from 'yauzl';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { locateSignatureBlock, SIGNATURE_TAIL_BYTES, type SignatureBlockResult } from '../core/signature-block.ts';
 import {
   ARCHIVE_RULES,
@@ -38,6 +39,7 @@ import {
   type ArchiveLimits,
   type ArchiveRuleId,
   type EntryKind,
+  type HeaderFields,
 } from '../scan/rules/archive.ts';
 import type { RuleDefinition, ScanSink } from '../scan/types.ts';
 
@@ -409,7 +411,7 @@ class Bundle implements OpenedBundle {
     );
     checkTotalSize(total, this.limits, this.sinkFor());
     this.tooLarge = total > this.limits.maxTotalBytes;
-    await this.readLocalHeaders(end?.centralDirectoryOffset ?? zipEnd);
+    this.readLocalHeaders(end?.centralDirectoryOffset ?? zipEnd);
   }
 
   /** Name, type, encoding and size checks of one central directory record. */
@@ -468,17 +470,17 @@ class Bundle implements OpenedBundle {
    * Local headers, in file order so that the window serves most of them: where each entry's data
    * starts, whether the header agrees with the central directory, and whether entries overlap.
    */
-  private async readLocalHeaders(centralDirectoryOffset: number): Promise<void> {
-    const zipfile = this.zipfile!;
+  private readLocalHeaders(centralDirectoryOffset: number): void {
+    const reader = this.reader!;
     const ordered = [...this.items].sort(
       (a, b) => a.raw.relativeOffsetOfLocalHeader - b.raw.relativeOffsetOfLocalHeader,
     );
     const ranges: { item: Item; start: number; end: number }[] = [];
     for (const item of ordered) {
       const { raw } = item;
-      let local: LocalFileHeader;
+      let local: LocalHeader;
       try {
-        local = await zipfile.readLocalFileHeaderPromise(raw);
+        local = readLocalHeader(reader, raw);
       } catch (error) {
         if (isIoError(error)) throw ioError('cannot read a local header', error);
         this.report(
@@ -489,7 +491,7 @@ class Bundle implements OpenedBundle {
         );
         continue;
       }
-      item.dataStart = local.fileDataStart;
+      item.dataStart = local.dataStart;
       checkLocalHeader(
         item.name,
         {
@@ -500,17 +502,10 @@ class Bundle implements OpenedBundle {
           compressedSize: raw.compressedSize,
           uncompressedSize: raw.uncompressedSize,
         },
-        {
-          name: local.fileName,
-          flags: local.generalPurposeBitFlag,
-          method: local.compressionMethod,
-          crc32: local.crc32,
-          compressedSize: local.compressedSize,
-          uncompressedSize: local.uncompressedSize,
-        },
+        local,
         this.sinkFor(item),
       );
-      ranges.push({ item, start: raw.relativeOffsetOfLocalHeader, end: local.fileDataStart + raw.compressedSize });
+      ranges.push({ item, start: raw.relativeOffsetOfLocalHeader, end: local.dataStart + raw.compressedSize });
     }
     for (const { item, start, end } of findOverlaps(ranges, centralDirectoryOffset)) {
       this.report(
@@ -620,68 +615,92 @@ class Bundle implements OpenedBundle {
    * Problems become findings; the status says whether the bytes delivered can be trusted.
    */
   private async decode(item: Item, sink: (chunk: Buffer) => void | Promise<void>): Promise<DecodeStatus> {
+    if (this.fitsInMemory(item)) {
+      const { status, data } = this.decodeInMemory(item);
+      if (data) await sink(data);
+      return status;
+    }
+    return this.decodeStreaming(item, sink);
+  }
+
+  private fitsInMemory({ raw }: Item): boolean {
+    return raw.uncompressedSize <= this.inMemoryBytes && raw.compressedSize <= this.inMemoryBytes + 64 * 1024;
+  }
+
+  private sizeMismatch(item: Item, actual: string): DecodeStatus {
+    this.report(
+      ARCHIVE_RULES['archive-size-mismatch'],
+      printableName(item.name),
+      `The entry declares ${item.raw.uncompressedSize} bytes but decompresses to ${actual}.`,
+      item,
+    );
+    return 'size';
+  }
+
+  private crcResult(item: Item, actual: number): DecodeStatus {
+    const expected = item.raw.crc32;
+    if (actual === expected) return 'ok';
+    this.report(
+      ARCHIVE_RULES['archive-crc-mismatch'],
+      printableName(item.name),
+      `The entry's CRC-32 is ${hex(actual)} but the archive declares ${hex(expected)}: the data is corrupt or was altered.`,
+    );
+    return 'crc';
+  }
+
+  private unreadable(item: Item, error: unknown): DecodeStatus {
+    this.report(
+      ARCHIVE_RULES['archive-unreadable'],
+      printableName(item.name),
+      `The entry's data cannot be decompressed: ${messageOf(error)}.`,
+      item,
+    );
+    return 'unreadable';
+  }
+
+  /**
+   * decode() of an entry that fits in memory, in one synchronous call: no stream, no promise, so
+   * thousands of small entries cost little more than their inflating. `data` is set when the
+   * bytes can be delivered (status ok or crc: a CRC mismatch is reported and the bytes still seen).
+   */
+  private decodeInMemory(item: Item): { status: DecodeStatus; data?: Buffer } {
     const { raw } = item;
     const size = raw.uncompressedSize;
-    const file = printableName(item.name);
-    const deflated = raw.compressionMethod === DEFLATE;
-    const sizeMismatch = (actual: string): DecodeStatus => {
-      this.report(
-        ARCHIVE_RULES['archive-size-mismatch'],
-        file,
-        `The entry declares ${size} bytes but decompresses to ${actual}.`,
-        item,
-      );
-      return 'size';
-    };
-    const crcResult = (actual: number): DecodeStatus => {
-      if (actual === raw.crc32) return 'ok';
-      this.report(
-        ARCHIVE_RULES['archive-crc-mismatch'],
-        file,
-        `The entry's CRC-32 is ${hex(actual)} but the archive declares ${hex(raw.crc32)}: the data is corrupt or was altered.`,
-      );
-      return 'crc';
-    };
-    const unreadable = (error: unknown): DecodeStatus => {
-      this.report(
-        ARCHIVE_RULES['archive-unreadable'],
-        file,
-        `The entry's data cannot be decompressed: ${messageOf(error)}.`,
-        item,
-      );
-      return 'unreadable';
-    };
-
-    if (size <= this.inMemoryBytes && raw.compressedSize <= this.inMemoryBytes + 64 * 1024) {
-      let stored: Buffer;
-      try {
-        stored = this.reader!.view(item.dataStart, raw.compressedSize);
-      } catch (error) {
-        throw ioError(`cannot read ${file}`, error);
-      }
-      if (stored.length < raw.compressedSize) return unreadable(new Error('the data is truncated'));
-      let data: Buffer;
-      if (deflated) {
-        try {
-          // One more byte than declared is enough to know the entry lies; zlib stops there.
-          data = inflateRawSync(stored, { maxOutputLength: size + 1, chunkSize: Math.max(64, size + 1) });
-        } catch (error) {
-          if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return sizeMismatch('more');
-          return unreadable(error);
-        }
-      } else {
-        data = Buffer.from(stored);
-      }
-      if (data.length !== size) return sizeMismatch(data.length > size ? 'more' : `${data.length}`);
-      await sink(data);
-      return crcResult(crc32(data));
+    let stored: Buffer;
+    try {
+      stored = this.reader!.view(item.dataStart, raw.compressedSize);
+    } catch (error) {
+      throw ioError(`cannot read ${printableName(item.name)}`, error);
     }
+    if (stored.length < raw.compressedSize)
+      return { status: this.unreadable(item, new Error('the data is truncated')) };
+    let data: Buffer;
+    if (raw.compressionMethod === DEFLATE) {
+      try {
+        // One more byte than declared is enough to know the entry lies; zlib stops there.
+        data = inflateRawSync(stored, { maxOutputLength: size + 1, chunkSize: Math.max(64, size + 1) });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+          return { status: this.sizeMismatch(item, 'more') };
+        return { status: this.unreadable(item, error) };
+      }
+    } else {
+      data = Buffer.from(stored);
+    }
+    if (data.length !== size)
+      return { status: this.sizeMismatch(item, data.length > size ? 'more' : `${data.length}`) };
+    return { status: this.crcResult(item, crc32(data)), data };
+  }
 
+  private async decodeStreaming(item: Item, sink: (chunk: Buffer) => void | Promise<void>): Promise<DecodeStatus> {
+    const { raw } = item;
+    const size = raw.uncompressedSize;
+    const deflated = raw.compressionMethod === DEFLATE;
     let stream: Readable;
     try {
       stream = await openRawStream(this.zipfile!, item.dataStart, raw.compressedSize, deflated);
     } catch (error) {
-      return unreadable(error);
+      return this.unreadable(item, error);
     }
     let total = 0;
     let crc = 0;
@@ -689,16 +708,16 @@ class Bundle implements OpenedBundle {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         total += chunk.length;
         // Leaving the loop destroys the stream: inflating stops within one chunk of the cap.
-        if (total > size) return sizeMismatch('more');
+        if (total > size) return this.sizeMismatch(item, 'more');
         crc = crc32(chunk, crc);
         await sink(chunk);
       }
     } catch (error) {
-      if (isIoError(error)) throw ioError(`cannot read ${file}`, error);
-      return unreadable(error);
+      if (isIoError(error)) throw ioError(`cannot read ${printableName(item.name)}`, error);
+      return this.unreadable(item, error);
     }
-    if (total < size) return sizeMismatch(`${total}`);
-    return crcResult(crc);
+    if (total < size) return this.sizeMismatch(item, `${total}`);
+    return this.crcResult(item, crc);
   }
 
   private assertOpen(): void {
@@ -748,12 +767,24 @@ class Bundle implements OpenedBundle {
     if (this.tooLarge) return;
     for (const item of this.items) {
       if (item.entry.kind !== 'file' || !this.decodable(item)) continue;
-      const collector = new Collector(item.entry.size, item.entry.size <= options.contentLimit, options.headBytes);
-      const status = await this.decode(item, (chunk) => collector.push(chunk));
+      const keep = item.entry.size <= options.contentLimit;
+      let head: Buffer;
+      let content: Buffer | undefined;
       // A CRC mismatch is reported, and the bytes are still scanned: they are what an extractor
       // that does not check CRCs would install.
-      if (status !== 'ok' && status !== 'crc') continue;
-      const { head, content } = collector.result();
+      if (this.fitsInMemory(item)) {
+        // Synchronous, so the loop does not wait on a promise per entry (thousands in node_modules).
+        const { data } = this.decodeInMemory(item);
+        if (!data) continue;
+        content = keep ? data : undefined;
+        // Without the content, keep a copy of the head only, so the entry's memory can go.
+        head = keep ? data.subarray(0, options.headBytes) : Buffer.from(data.subarray(0, options.headBytes));
+      } else {
+        const collector = new Collector(item.entry.size, keep, options.headBytes);
+        const status = await this.decodeStreaming(item, (chunk) => collector.push(chunk));
+        if (status !== 'ok' && status !== 'crc') continue;
+        ({ head, content } = collector.result());
+      }
       const pending = visit(item.entry, head, content);
       if (pending) await pending;
     }
@@ -884,6 +915,44 @@ function openRawStream(
       error ? reject(error) : resolve(stream),
     );
   });
+}
+
+interface LocalHeader extends HeaderFields {
+  /** File offset of the entry's data. */
+  dataStart: number;
+}
+
+const LOCAL_HEADER_BYTES = 30;
+
+/**
+ * The local header of an entry (APPNOTE 4.3.7), read and checked as yauzl's readLocalFileHeader
+ * does (same signature and bounds checks, same messages), but synchronously from the reader's
+ * window: yauzl's version costs two asynchronous reads and two buffers per entry, which a bundle
+ * with thousands of entries feels. `name` is a view into the window, valid until the next read.
+ */
+function readLocalHeader(reader: WindowedReader, raw: Entry): LocalHeader {
+  const at = raw.relativeOffsetOfLocalHeader;
+  const fixed = reader.view(at, LOCAL_HEADER_BYTES);
+  if (fixed.length < LOCAL_HEADER_BYTES) throw new Error('unexpected EOF');
+  const signature = fixed.readUInt32LE(0);
+  if (signature !== 0x04034b50) throw new Error(`invalid local file header signature: 0x${signature.toString(16)}`);
+  const nameLength = fixed.readUInt16LE(26);
+  const extraLength = fixed.readUInt16LE(28);
+  const dataStart = at + LOCAL_HEADER_BYTES + nameLength + extraLength;
+  if (dataStart + raw.compressedSize > reader.length) {
+    throw new Error(`file data overflows file bounds: ${dataStart} + ${raw.compressedSize} > ${reader.length}`);
+  }
+  const header = {
+    flags: fixed.readUInt16LE(6),
+    method: fixed.readUInt16LE(8),
+    crc32: fixed.readUInt32LE(14),
+    compressedSize: fixed.readUInt32LE(18),
+    uncompressedSize: fixed.readUInt32LE(22),
+  };
+  // Read after the fixed fields: this view may refill the window that `fixed` points into.
+  const variable = reader.view(at + LOCAL_HEADER_BYTES, nameLength + extraLength);
+  if (variable.length < nameLength + extraLength) throw new Error('unexpected EOF');
+  return { ...header, name: variable.subarray(0, nameLength), dataStart };
 }
 
 function readCentralDirectory(zipfile: ZipFile, max: number): Promise<{ entries: Entry[]; error?: Error }> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   declaredManifestVersion,
@@ -35,6 +36,17 @@ describe('the mcpb schema files', () => {
     for (const version of MCPB_MANIFEST_VERSIONS) {
       expect(existsSync(join(mcpbSchemaDir(), `mcpb-manifest-v${version}.schema.json`)), version).toBe(true);
     }
+  });
+
+  // The validator skips ajv's meta-schema check at run time, so it is done here, once.
+  it('are valid draft-07 schemas, and the check catches one that is not', () => {
+    const meta = new Ajv({ strict: false });
+    for (const version of MCPB_MANIFEST_VERSIONS) {
+      const file = join(mcpbSchemaDir(), `mcpb-manifest-v${version}.schema.json`);
+      const schema = JSON.parse(readFileSync(file, 'utf8')) as object;
+      expect(meta.validateSchema(schema), `${version}: ${meta.errorsText()}`).toBe(true);
+    }
+    expect(meta.validateSchema({ type: 'object', required: 'name' })).toBe(false);
   });
 });
 

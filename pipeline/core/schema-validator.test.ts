@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Ajv } from 'ajv';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCHEMA_DIR } from './schema-files.ts';
@@ -63,6 +64,18 @@ describe('schemas', () => {
     for (const name of ourSchemas)
       walk(JSON.parse(readFileSync(join(SCHEMA_DIR, `${name}.schema.json`), 'utf8')), name);
     expect(undocumented).toEqual([]);
+  });
+
+  // The validator skips ajv's meta-schema check at run time (it costs every command a compile),
+  // so it is done here, once, for every schema it loads.
+  it('are valid draft-07 schemas, and the check catches one that is not', () => {
+    const meta = new Ajv({ strict: false });
+    const files = [...ourSchemas.map((name) => `${name}.schema.json`), 'vendor/server.schema.2025-12-11.json'];
+    for (const file of files) {
+      const schema = JSON.parse(readFileSync(join(SCHEMA_DIR, file), 'utf8')) as object;
+      expect(meta.validateSchema(schema), `${file}: ${meta.errorsText()}`).toBe(true);
+    }
+    expect(meta.validateSchema({ type: 'object', properties: { name: { type: 'text' } } })).toBe(false);
   });
 });
 

@@ -41,17 +41,74 @@ export interface ScanSink {
 /**
  * One regular file of the bundle, as a file rule sees it. Content is read while the archive
  * streams, one entry at a time, so memory stays flat however large the bundle is.
+ * Make one with scannedFile(), which decodes the content at most once for all the families.
  */
 export interface ScannedFile {
   /** Path inside the bundle, `/`-separated, as validated by the safe reader. */
-  path: string;
+  readonly path: string;
   /** Uncompressed size in bytes. */
-  size: number;
-  origin: CodeOrigin;
+  readonly size: number;
+  readonly origin: CodeOrigin;
   /** The first bytes (up to HEAD_BYTES), for magic-number checks. */
-  head: Buffer;
+  readonly head: Buffer;
   /** The whole content, when the file is at most TEXT_SCAN_LIMIT bytes; undefined when larger. */
-  content: Buffer | undefined;
+  readonly content: Buffer | undefined;
+  /**
+   * `content` decoded as latin1: one character per byte, so string offsets are byte offsets and
+   * V8 keeps a one-byte string; every pattern the families look for is ASCII. Decoded on first
+   * use and shared, so a file is decoded once however many families read it.
+   */
+  readonly text: string | undefined;
+  /**
+   * `content` parsed as JSON (UTF-8, a leading byte order mark skipped), on first use and shared;
+   * undefined when there is no content or it is not JSON (JSON has no undefined value).
+   */
+  readonly json: unknown;
+}
+
+/** A ScannedFile whose `text` and `json` are computed on first use and then kept. */
+class LazyScannedFile implements ScannedFile {
+  readonly path: string;
+  readonly size: number;
+  readonly origin: CodeOrigin;
+  readonly head: Buffer;
+  readonly content: Buffer | undefined;
+  #text: string | undefined;
+  #json: { value: unknown } | undefined;
+
+  constructor(fields: ScannedFileFields) {
+    this.path = fields.path;
+    this.size = fields.size;
+    this.origin = fields.origin;
+    this.head = fields.head;
+    this.content = fields.content;
+  }
+
+  get text(): string | undefined {
+    if (this.#text === undefined && this.content !== undefined) this.#text = this.content.toString('latin1');
+    return this.#text;
+  }
+
+  get json(): unknown {
+    if (this.#json === undefined) {
+      let value: unknown;
+      if (this.content !== undefined) {
+        try {
+          value = JSON.parse(this.content.toString('utf8').replace(/^\uFEFF/, '')) as unknown;
+        } catch {
+          value = undefined;
+        }
+      }
+      this.#json = { value };
+    }
+    return this.#json.value;
+  }
+}
+
+export type ScannedFileFields = Pick<ScannedFile, 'path' | 'size' | 'origin' | 'head' | 'content'>;
+
+export function scannedFile(fields: ScannedFileFields): ScannedFile {
+  return new LazyScannedFile(fields);
 }
 
 export const HEAD_BYTES = 64;
@@ -69,6 +126,8 @@ export interface FileRules {
  * MCPB docs prescribe (`server/lib/`, or `lib/` next to the entry point).
  */
 export function originOf(path: string, serverType: string | undefined): CodeOrigin {
+  // The common case, decided without splitting the path: a file of a node_modules package.
+  if (path.startsWith('node_modules/') || path.includes('/node_modules/')) return 'dependency';
   const segments = path.split('/');
   if (segments.includes('node_modules') || segments.includes('site-packages')) return 'dependency';
   if (segments.some((s) => s.endsWith('.dist-info') || s.endsWith('.egg-info'))) return 'dependency';

@@ -11,7 +11,7 @@ import { checkManifest, MANIFEST_FILE, MAX_MANIFEST_BYTES } from '../scan/rules/
 import { checkMcpText } from '../scan/rules/text.ts';
 import { FILE_RULES } from '../scan/ruleset.ts';
 import { pinTools } from '../scan/tool-pins.ts';
-import { HEAD_BYTES, originOf, TEXT_SCAN_LIMIT, type ScannedFile } from '../scan/types.ts';
+import { HEAD_BYTES, originOf, scannedFile, TEXT_SCAN_LIMIT } from '../scan/types.ts';
 
 export interface InspectInput {
   bundle: OpenedBundle;
@@ -57,13 +57,13 @@ export async function inspectBundle({ bundle }: InspectInput): Promise<Inspectio
 
   await bundle.forEachFile(
     (entry, head, content) => {
-      const file: ScannedFile = {
+      const file = scannedFile({
         path: entry.path,
         size: entry.size,
         origin: originOf(entry.path, summary?.serverType),
         head,
         content,
-      };
+      });
       for (const rules of FILE_RULES) rules.scanFile(file, collector);
     },
     { contentLimit: TEXT_SCAN_LIMIT, headBytes: HEAD_BYTES },

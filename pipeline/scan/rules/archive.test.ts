@@ -243,6 +243,9 @@ describe('checkCollisions', () => {
   it('reports NFC collisions, and not also as case collisions', () => {
     expect(collisions('caf\u00e9.txt', 'cafe\u0301.txt')).toEqual([['archive-unicode-collision', 'cafe\u0301.txt']]);
     expect(collisions('Caf\u00e9/a', 'cafe\u0301/b')).toEqual([['archive-case-collision', 'cafe\u0301']]);
+    // A non-ASCII name whose NFC form is ASCII (KELVIN SIGN → K), in either order.
+    expect(collisions('K.txt', '\u212a.txt')).toEqual([['archive-unicode-collision', '\u212a.txt']]);
+    expect(collisions('\u212a/a', 'K/b')).toEqual([['archive-unicode-collision', 'K']]);
   });
   it('accepts near misses', () => {
     expect(collisions('a/b', 'a/c', 'a/', 'a.txt', 'a.txt.bak', 'util.js', 'utils.js', 'café', 'cafe')).toEqual([]);

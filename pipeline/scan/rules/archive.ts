@@ -399,15 +399,19 @@ export function checkCollisions(names: readonly string[], sink: Sink): void {
       );
     }
   }
+  // ASCII is its own NFC form, and its case folding is plain lower case: skip the slow paths.
+  // When every name is ASCII (parents are parts of names), no two nodes can be NFC-equal, and
+  // the NFC map is skipped too: real bundles have thousands of names.
+  const allAscii = names.every((name) => ASCII.test(name));
   const byNfc = new Map<string, string>();
   const byFold = new Map<string, string>();
   for (const node of nodes) {
-    // ASCII is its own NFC form, and its case folding is plain lower case: skip the slow paths.
-    const ascii = ASCII.test(node);
+    const ascii = allAscii || ASCII.test(node);
     const nfc = ascii ? node : node.normalize('NFC');
-    const seenNfc = byNfc.get(nfc);
-    if (seenNfc === undefined) byNfc.set(nfc, node);
-    else if (seenNfc !== node) {
+    const seenNfc = allAscii ? undefined : byNfc.get(nfc);
+    if (seenNfc === undefined) {
+      if (!allAscii) byNfc.set(nfc, node);
+    } else if (seenNfc !== node) {
       sink.finding(
         ARCHIVE_RULES['archive-unicode-collision'],
         printableName(node),

@@ -10,14 +10,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ScanCollector } from '../collector.ts';
-import { HEAD_BYTES, type CodeOrigin } from '../types.ts';
+import { HEAD_BYTES, scannedFile, type CodeOrigin } from '../types.ts';
 import { CODE_RULES, languageOf, scanCode } from './code.ts';
 
 function scan(path: string, text: string | Buffer | undefined, origin: CodeOrigin = 'own') {
   const content = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   const sink = new ScanCollector();
   const size = content?.length ?? 64 * 1024 * 1024;
-  scanCode({ path, size, origin, head: content?.subarray(0, HEAD_BYTES) ?? Buffer.alloc(0), content }, sink);
+  scanCode(
+    scannedFile({ path, size, origin, head: content?.subarray(0, HEAD_BYTES) ?? Buffer.alloc(0), content }),
+    sink,
+  );
   const capabilities = sink.capabilities();
   return {
     rules: sink.findings.map((f) => f.rule).sort(),
@@ -125,6 +128,20 @@ describe('capabilities', () => {
       '\n',
     );
     expect(scan('a.py', text).own).toEqual([]);
+  });
+
+  it('finds the package of a deep or scoped import, and none in a relative path', () => {
+    expect(scan('a.js', "require('fs-extra/lib/copy')").own).toEqual(['filesystem']);
+    expect(scan('a.js', "import { x } from 'socket.io-client/dist/x.js'").own).toEqual(['network']);
+    expect(scan('a.js', "require('./child_process'); require('../http/index.js')").own).toEqual([]);
+    expect(scan('a.js', "import x from '@scope/http'; import y from '@/fs'").own).toEqual([]);
+  });
+
+  it('does not take Object properties for modules, and still reports the real ones', () => {
+    const js = "require('constructor'); import x from 'toString'; import 'hasOwnProperty'; require('fs')";
+    expect(scan('a.js', js).own).toEqual(['filesystem']);
+    const py = 'import constructor, __proto__\nfrom os import toString, getenv\nimport socket';
+    expect(scan('a.py', py).own).toEqual(['env', 'network']);
   });
 
   it('reports capabilities of dependencies apart', () => {

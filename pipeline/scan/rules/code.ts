@@ -87,7 +87,15 @@ export function languageOf(path: string, head?: Buffer): Language | undefined {
 // ---------------------------------------------------------------------------------------------
 // Capabilities by module name.
 
-const JS_MODULES: Record<string, Capability> = {
+/**
+ * A lookup table without a prototype: names come from the bundle, and `require('constructor')`
+ * must find nothing rather than Object's own properties (whose values are not capabilities).
+ */
+function table(entries: Record<string, Capability>): Record<string, Capability> {
+  return Object.assign(Object.create(null) as Record<string, Capability>, entries);
+}
+
+const JS_MODULES = table({
   child_process: 'shell',
   execa: 'shell',
   'cross-spawn': 'shell',
@@ -124,9 +132,9 @@ const JS_MODULES: Record<string, Capability> = {
   koffi: 'native',
   bindings: 'native',
   'node-gyp-build': 'native',
-};
+});
 
-const PY_MODULES: Record<string, Capability> = {
+const PY_MODULES = table({
   subprocess: 'shell',
   pty: 'shell',
   commands: 'shell',
@@ -154,10 +162,10 @@ const PY_MODULES: Record<string, Capability> = {
   ctypes: 'native',
   _ctypes: 'native',
   cffi: 'native',
-};
+});
 
 /** `from os import …` names that give a capability. */
-const PY_OS_NAMES: Record<string, Capability> = {
+const PY_OS_NAMES = table({
   system: 'shell',
   popen: 'shell',
   execv: 'shell',
@@ -171,15 +179,17 @@ const PY_OS_NAMES: Record<string, Capability> = {
   listdir: 'filesystem',
   walk: 'filesystem',
   makedirs: 'filesystem',
-};
+});
 
 function jsModuleCapability(specifier: string): Capability | undefined {
   if (specifier.endsWith('.node')) return 'native';
+  // A relative or absolute path names no package (the common case in node_modules).
+  if (specifier[0] === '.' || specifier[0] === '/') return undefined;
   const exact = JS_MODULES[specifier];
   if (exact) return exact;
-  const parts = specifier.split('/');
-  const pkg = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
-  return JS_MODULES[pkg];
+  // The package of a deep import: `lodash/fp` → `lodash`, `@scope/name/sub` → `@scope/name`.
+  const slash = specifier.indexOf('/', specifier[0] === '@' ? specifier.indexOf('/') + 1 : 0);
+  return slash === -1 ? undefined : JS_MODULES[specifier.slice(0, slash)];
 }
 
 function pyModuleCapability(module: string): Capability | undefined {
@@ -273,6 +283,19 @@ const PY_DECODERS =
 const BLOB_LITERAL =
   /['"\x60](?:(?:\\x[0-9a-fA-F]{2}){16}|(?:\\u[0-9a-fA-F]{4}){16}|(?:\\[0-7]{3}){16}|[A-Za-z0-9+/=]{200})/;
 
+/**
+ * Start offsets of every match of a global pattern. The scans here loop on `exec` rather than
+ * `matchAll`, which clones the pattern on each call: over the thousands of small files of a
+ * node_modules that clone costs more than the search. No pattern here matches the empty string,
+ * so every `exec` moves on, and none is used again inside its own loop.
+ */
+function matchIndexes(pattern: RegExp, text: string): number[] {
+  const offsets: number[] = [];
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) offsets.push(m.index);
+  return offsets;
+}
+
 /** Sorted start offsets of a pattern's matches in one text, found on first use. */
 class Occurrences {
   readonly #text: string;
@@ -286,7 +309,7 @@ class Occurrences {
 
   /** Does a match start in [from, to)? */
   within(from: number, to: number): boolean {
-    const offsets = (this.#offsets ??= Array.from(this.#text.matchAll(this.#pattern), (m) => m.index));
+    const offsets = (this.#offsets ??= matchIndexes(this.#pattern, this.#text));
     let lo = 0;
     let hi = offsets.length;
     while (lo < hi) {
@@ -443,7 +466,8 @@ const CHILD_PROCESS_OBJECTS = new Set(['child_process', 'childProcess', 'cp', 's
 
 function scanJs(scan: FileScan): void {
   const { text } = scan;
-  for (const m of text.matchAll(JS_TOKENS)) {
+  JS_TOKENS.lastIndex = 0;
+  for (let m = JS_TOKENS.exec(text); m !== null; m = JS_TOKENS.exec(text)) {
     const g = m.groups!;
     const index = m.index;
     const prev = index > 0 ? text[index - 1]! : '';
@@ -471,7 +495,8 @@ function scanJs(scan: FileScan): void {
     }
   }
   if (scan.capabilities.has('shell')) {
-    for (const m of text.matchAll(JS_SHELL_CALLS)) {
+    JS_SHELL_CALLS.lastIndex = 0;
+    for (let m = JS_SHELL_CALLS.exec(text); m !== null; m = JS_SHELL_CALLS.exec(text)) {
       const prev = m.index > 0 ? text[m.index - 1]! : '';
       if (IDENT.test(prev)) continue;
       if (prev === '.' && !CHILD_PROCESS_OBJECTS.has(receiverOf(text, m.index) ?? '')) continue;
@@ -479,7 +504,8 @@ function scanJs(scan: FileScan): void {
     }
   }
   if (scan.capabilities.has('eval')) {
-    for (const m of text.matchAll(JS_VM_CALLS)) {
+    JS_VM_CALLS.lastIndex = 0;
+    for (let m = JS_VM_CALLS.exec(text); m !== null; m = JS_VM_CALLS.exec(text)) {
       const prev = m.index > 0 ? text[m.index - 1]! : '';
       if (IDENT.test(prev)) continue;
       const name = m[0].replace(/\s*\($/, '');
@@ -500,7 +526,8 @@ function startsStatement(text: string, index: number): boolean {
 
 function scanPy(scan: FileScan): void {
   const { text } = scan;
-  for (const m of text.matchAll(PY_TOKENS)) {
+  PY_TOKENS.lastIndex = 0;
+  for (let m = PY_TOKENS.exec(text); m !== null; m = PY_TOKENS.exec(text)) {
     const g = m.groups!;
     const index = m.index;
     const prev = index > 0 ? text[index - 1]! : '';
@@ -576,7 +603,8 @@ function scanPaths(scan: FileScan): void {
   const writes = new Occurrences(text, WRITE_CALL);
   let read = false;
   let write = false;
-  for (const m of text.matchAll(SENSITIVE_PATHS)) {
+  SENSITIVE_PATHS.lastIndex = 0;
+  for (let m = SENSITIVE_PATHS.exec(text); m !== null; m = SENSITIVE_PATHS.exec(text)) {
     const isRead = m.groups!.read !== undefined;
     if (isRead ? read : write) continue;
     const index = m.index;
@@ -622,8 +650,8 @@ function isBinary(content: Buffer): boolean {
 /** Scan one code file. Pure: reads the file record, reports to the sink. */
 export function scanCode(file: ScannedFile, sink: ScanSink): void {
   if (file.path.endsWith('.pth')) {
-    if (file.content !== undefined) {
-      const text = file.content.toString('latin1');
+    const text = file.text;
+    if (text !== undefined) {
       const m = PTH_IMPORT.exec(text);
       if (m)
         report(
@@ -647,7 +675,7 @@ export function scanCode(file: ScannedFile, sink: ScanSink): void {
     return;
   }
   if (isBinary(file.content)) return;
-  const text = file.content.toString('latin1');
+  const text = file.text!;
   const scan = newScan(text, language);
   if (language === 'js') scanJs(scan);
   else scanPy(scan);

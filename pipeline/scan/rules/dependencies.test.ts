@@ -5,7 +5,7 @@ import type { OsvRecord } from '../../adapters/osv.ts';
 import { startOsvServer } from '../../test-support/osv-server.ts';
 import type { OsvTestServer } from '../../test-support/osv-server.ts';
 import { ScanCollector } from '../collector.ts';
-import { HEAD_BYTES, originOf } from '../types.ts';
+import { HEAD_BYTES, originOf, scannedFile } from '../types.ts';
 import type { Dependency, ScannedFile } from '../types.ts';
 import {
   DEPENDENCY_RULES,
@@ -31,7 +31,13 @@ async function osv(records?: OsvRecord[]) {
 
 function file(path: string, text: string): ScannedFile {
   const content = Buffer.from(text);
-  return { path, size: content.length, origin: originOf(path, 'node'), head: content.subarray(0, HEAD_BYTES), content };
+  return scannedFile({
+    path,
+    size: content.length,
+    origin: originOf(path, 'node'),
+    head: content.subarray(0, HEAD_BYTES),
+    content,
+  });
 }
 
 function inventory(...files: ScannedFile[]): ScanCollector {
@@ -131,7 +137,13 @@ describe('inventory', () => {
       file('server/node_modules/e/package.json', `{"name": "e", "version": "${'1'.repeat(300)}"}`),
       file('lib/x-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\nVersion: 1.0\n'),
       file('lib/y-1.0.dist-info/METADATA', 'Name: y;rm -rf\nVersion: 1.0\n'),
-      { ...file('server/node_modules/f/package.json', ''), content: undefined, size: 20_000_000 },
+      scannedFile({
+        path: 'server/node_modules/f/package.json',
+        size: 20_000_000,
+        origin: 'dependency',
+        head: Buffer.alloc(0),
+        content: undefined,
+      }),
     );
     expect(sink.dependencies).toEqual([]);
     expect(sink.findings.map((f) => [f.rule, f.severity, f.file])).toEqual([

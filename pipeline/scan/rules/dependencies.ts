@@ -47,6 +47,9 @@ const RULES = DEPENDENCY_RULES;
 
 /** What kind of package root a bundle path is, if any. */
 export function packageManifestKind(path: string): 'package.json' | 'METADATA' | undefined {
+  // Runs for every file: look at the name before splitting the path.
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (name !== 'package.json' && name !== 'METADATA' && name !== 'PKG-INFO') return undefined;
   const segments = path.split('/');
   const last = segments.length - 1;
   if (segments[last] === 'METADATA') {
@@ -77,14 +80,9 @@ export interface PackageIdentity {
   version: string;
 }
 
-/** Name and version from a package.json, or a reason it has none. */
-export function readPackageJson(content: Buffer): PackageIdentity | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(content.toString('utf8').replace(/^\uFEFF/, ''));
-  } catch {
-    return 'it is not valid JSON';
-  }
+/** Name and version from a parsed package.json (undefined: it did not parse), or a reason it has none. */
+function packageJsonIdentity(value: unknown): PackageIdentity | string {
+  if (value === undefined) return 'it is not valid JSON';
   if (!isObject(value)) return 'it is not a JSON object';
   return identity(value.name, value.version);
 }
@@ -132,7 +130,7 @@ export const dependencyInventory: FileRules = {
       file.content === undefined
         ? `it is larger than the scanner reads (${file.size} bytes)`
         : kind === 'package.json'
-          ? readPackageJson(file.content)
+          ? packageJsonIdentity(file.json)
           : readCoreMetadata(file.content);
     if (typeof found === 'string') {
       sink.finding(

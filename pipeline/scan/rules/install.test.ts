@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ScanCollector } from '../collector.ts';
-import { HEAD_BYTES, type CodeOrigin } from '../types.ts';
+import { HEAD_BYTES, scannedFile, type CodeOrigin } from '../types.ts';
 import { INSTALL_RULES, installScripts, scanInstall } from './install.ts';
 
 function scan(path: string, text: string, origin: CodeOrigin = 'own') {
   const content = Buffer.from(text, 'utf8');
   const sink = new ScanCollector();
-  scanInstall({ path, size: content.length, origin, head: content.subarray(0, HEAD_BYTES), content }, sink);
+  scanInstall(
+    scannedFile({ path, size: content.length, origin, head: content.subarray(0, HEAD_BYTES), content }),
+    sink,
+  );
   const capabilities = sink.capabilities();
   return {
     findings: sink.findings.map((f) => `${f.rule}:${f.severity}`),
@@ -53,6 +56,13 @@ describe('install-npm-scripts', () => {
     expect(scan('package.json', 'not json { "postinstall": "x" }').findings).toEqual([]);
     expect(scan('server/package.json.bak', manifest({ postinstall: 'x' })).findings).toEqual([]);
     expect(scan('server/lib/package.json', JSON.stringify({ type: 'module' })).findings).toEqual([]);
+  });
+
+  it('fires on a lifecycle key spelled with JSON escapes, which the quick "install" check must not miss', () => {
+    expect(scan('server/package.json', '{"scripts": {"post\\u0069nstall": "node x.js"}}').findings).toEqual([
+      'install-npm-scripts:review',
+    ]);
+    expect(scan('server/package.json', '{"scripts": {"post\\u0069nstal": "node x.js"}}').findings).toEqual([]);
   });
 
   it('lists the scripts it found', () => {

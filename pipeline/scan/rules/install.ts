@@ -50,6 +50,11 @@ export function installScripts(content: Buffer): { name: string; command: string
   } catch {
     return [];
   }
+  return scriptsOf(manifest);
+}
+
+/** The install scripts of a parsed package.json. */
+function scriptsOf(manifest: unknown): { name: string; command: string }[] {
   if (typeof manifest !== 'object' || manifest === null) return [];
   const scripts = (manifest as { scripts?: unknown }).scripts;
   if (typeof scripts !== 'object' || scripts === null) return [];
@@ -57,6 +62,21 @@ export function installScripts(content: Buffer): { name: string; command: string
     const command = (scripts as Record<string, unknown>)[name];
     return typeof command === 'string' && command.trim() !== '' ? [{ name, command }] : [];
   });
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * installScripts() of a scanned file, from the parse it shares with the dependency inventory.
+ * Most package.json files never spell "install": without it, and without a `\u` escape that could
+ * spell a key another way, no lifecycle key can be there, and the file is not parsed at all.
+ */
+function fileInstallScripts(file: ScannedFile): { name: string; command: string }[] {
+  const content = file.content!;
+  if (content.indexOf('install', 0, 'latin1') === -1 && content.indexOf('\\u', 0, 'latin1') === -1) return [];
+  // JSON.parse fails on a byte order mark, so installScripts() finds none there; the shared parse skips it.
+  if (content.subarray(0, 3).equals(UTF8_BOM)) return [];
+  return scriptsOf(file.json);
 }
 
 /** Scan one file for install hooks. Pure: reads the file record, reports to the sink. */
@@ -73,7 +93,7 @@ export function scanInstall(file: ScannedFile, sink: ScanSink): void {
     return;
   }
   if (name !== 'package.json' || file.content === undefined) return;
-  const scripts = installScripts(file.content);
+  const scripts = fileInstallScripts(file);
   if (scripts.length === 0) return;
   sink.capability('install-scripts', file.origin, file.path);
   const listed = scripts

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScanCollector } from '../collector.ts';
-import { HEAD_BYTES, type CodeOrigin } from '../types.ts';
+import { HEAD_BYTES, scannedFile, type CodeOrigin } from '../types.ts';
 import { archiveKind, nativeKind, NATIVE_RULES, scanNative } from './native.ts';
 
 /** A file of `size` bytes (zero-padded) starting with `bytes`. */
@@ -25,7 +25,13 @@ function scan(
 ) {
   const sink = new ScanCollector();
   scanNative(
-    { path, size: content.length, origin, head: content.subarray(0, HEAD_BYTES), content: large ? undefined : content },
+    scannedFile({
+      path,
+      size: content.length,
+      origin,
+      head: content.subarray(0, HEAD_BYTES),
+      content: large ? undefined : content,
+    }),
     sink,
   );
   const capabilities = sink.capabilities();

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ScanCollector } from '../collector.ts';
-import { HEAD_BYTES, type CodeOrigin } from '../types.ts';
+import { HEAD_BYTES, scannedFile, type CodeOrigin } from '../types.ts';
 import { looksRandom, redact, scanSecrets, SECRET_RULES } from './secrets.ts';
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -43,7 +43,10 @@ const pem = (kind = 'RSA ') =>
 function scan(path: string, text: string | Buffer, origin: CodeOrigin = 'own') {
   const content = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   const sink = new ScanCollector();
-  scanSecrets({ path, size: content.length, origin, head: content.subarray(0, HEAD_BYTES), content }, sink);
+  scanSecrets(
+    scannedFile({ path, size: content.length, origin, head: content.subarray(0, HEAD_BYTES), content }),
+    sink,
+  );
   return sink.findings;
 }
 
@@ -272,7 +275,10 @@ describe('origin and content', () => {
 
   it('checks file names even when the content is too large to read', () => {
     const sink = new ScanCollector();
-    scanSecrets({ path: 'id_rsa', size: 1 << 30, origin: 'own', head: Buffer.alloc(0), content: undefined }, sink);
+    scanSecrets(
+      scannedFile({ path: 'id_rsa', size: 1 << 30, origin: 'own', head: Buffer.alloc(0), content: undefined }),
+      sink,
+    );
     expect(sink.findings.map((f) => f.rule)).toEqual(['secret-ssh-key-file']);
   });
 });
