@@ -16,7 +16,8 @@
  * - `files/`, copied over the result (for a server whose code lives here);
  * - `expected-scan.json`, the scan verdict and findings that pipeline/scan/real-bundles.test.ts
  *   expects (not an input of the build).
- * A bundle is rebuilt only when its source folder or the mcpb version changes. The only network
+ * A bundle is rebuilt only when its source folder or the mcpb version changes, and the same
+ * sources give the same bytes: entry times are normalised after packing (normalizeZipTimes). The only network
  * this needs is the npm registry and Debian's archive, both of which CI may use at install time.
  */
 import { execFileSync } from 'node:child_process';
@@ -44,6 +45,36 @@ interface Source {
   debian?: { package: string; version: string; filename: string; sha256: string }[];
 }
 
+/**
+ * `mcpb pack` stamps the time of packing into every entry (fflate's zipSync with `mtime: new
+ * Date()`), so the same folder packed twice has a different sha256 and a listing's `fileSha256`
+ * would not stay true. This sets every entry's DOS time and date, in the local headers and the
+ * central directory (APPNOTE 4.3.7 and 4.3.12), to 1980-01-01 00:00, the zip epoch, as Debian's
+ * strip-nondeterminism does. Nothing else changes: sizes, CRCs and offsets stay as packed.
+ */
+export function normalizeZipTimes(zip: Buffer): Buffer {
+  const out = Buffer.from(zip);
+  const eocd = out.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error('not a zip: no end-of-central-directory record');
+  const entries = out.readUInt16LE(eocd + 10);
+  let at = out.readUInt32LE(eocd + 16);
+  const ZIP_EPOCH_TIME = 0;
+  const ZIP_EPOCH_DATE = (0 << 9) | (1 << 5) | 1;
+  for (let i = 0; i < entries; i++) {
+    if (out.readUInt32LE(at) !== 0x02014b50) throw new Error(`central directory entry ${i} is malformed`);
+    const local = out.readUInt32LE(at + 42);
+    if (local === 0xffffffff || out.readUInt32LE(local) !== 0x04034b50) {
+      throw new Error(`entry ${i}: local header not found (zip64 is not expected here)`);
+    }
+    out.writeUInt16LE(ZIP_EPOCH_TIME, at + 12);
+    out.writeUInt16LE(ZIP_EPOCH_DATE, at + 14);
+    out.writeUInt16LE(ZIP_EPOCH_TIME, local + 10);
+    out.writeUInt16LE(ZIP_EPOCH_DATE, local + 12);
+    at += 46 + out.readUInt16LE(at + 28) + out.readUInt16LE(at + 30) + out.readUInt16LE(at + 32);
+  }
+  return out;
+}
+
 export function bundlePath(name: string): string {
   return join(BUNDLES_DIR, `${name}.mcpb`);
 }
@@ -69,11 +100,13 @@ function listFiles(dir: string): string[] {
 /** The scan verdict recorded for the tests; it describes the bundle and is not an input to it. */
 const NOT_INPUTS = new Set(['expected-scan.json']);
 
-/** What the bundle depends on: every source file and the packer's version. */
+/** What the bundle depends on: every source file, the packer's version and this script. */
 function sourceKey(dir: string): string {
   const hash = createHash('sha256');
   const mcpb = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/@anthropic-ai/mcpb/package.json'), 'utf8'));
   hash.update(`mcpb@${mcpb.version}\0`);
+  // This script is an input too: a change in how bundles are made rebuilds them.
+  hash.update(readFileSync(new URL(import.meta.url))).update('\0');
   for (const file of listFiles(dir))
     hash
       .update(`${relative(dir, file)}\0`)
@@ -100,18 +133,24 @@ function fromNpm(source: NonNullable<Source['npm']>, sourceDir: string, work: st
 
 /** Debian's archive, fetched by pool path and checked by sha256, so any host distribution works. */
 const DEBIAN_MIRROR = 'https://deb.debian.org/debian/';
+const DEBIAN_CACHE = join(REPO_ROOT, '.cache/debian');
 
 async function fromDebian(packages: NonNullable<Source['debian']>, work: string, stage: string): Promise<void> {
   const lib = join(stage, 'server/lib');
   mkdirSync(lib, { recursive: true });
   for (const pkg of packages) {
-    const response = await fetch(DEBIAN_MIRROR + pkg.filename, { signal: AbortSignal.timeout(60_000) });
-    if (!response.ok) throw new Error(`${DEBIAN_MIRROR}${pkg.filename}: HTTP ${response.status}`);
-    const bytes = Buffer.from(await response.arrayBuffer());
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (sha256 !== pkg.sha256) throw new Error(`${pkg.filename}: sha256 ${sha256} != ${pkg.sha256}`);
-    const deb = join(work, `${pkg.package}.deb`);
-    writeFileSync(deb, bytes);
+    // Kept by sha256, so a rebuild (and the reproducibility test) does not download again.
+    const deb = join(DEBIAN_CACHE, `${pkg.sha256}.deb`);
+    if (!existsSync(deb)) {
+      const response = await fetch(DEBIAN_MIRROR + pkg.filename, { signal: AbortSignal.timeout(60_000) });
+      if (!response.ok) throw new Error(`${DEBIAN_MIRROR}${pkg.filename}: HTTP ${response.status}`);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (sha256 !== pkg.sha256) throw new Error(`${pkg.filename}: sha256 ${sha256} != ${pkg.sha256}`);
+      mkdirSync(DEBIAN_CACHE, { recursive: true });
+      writeFileSync(`${deb}.partial`, bytes);
+      renameSync(`${deb}.partial`, deb);
+    }
     const root = join(work, `${pkg.package}-root`);
     run('dpkg-deb', ['-x', deb, root], work);
     cpSync(join(root, 'usr/lib/python3/dist-packages'), lib, { recursive: true });
@@ -138,6 +177,7 @@ export async function buildBundle(name: string, force = false): Promise<{ path: 
     mkdirSync(BUNDLES_DIR, { recursive: true });
     const packed = join(work, `${name}.mcpb`);
     run(join(REPO_ROOT, 'node_modules/.bin/mcpb'), ['pack', stage, packed], work);
+    writeFileSync(packed, normalizeZipTimes(readFileSync(packed)));
     // Rename into place last, so an interrupted build never leaves a half-written bundle.
     renameSync(packed, out);
     writeFileSync(keyFile, key);
