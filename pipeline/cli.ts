@@ -31,6 +31,19 @@ Commands:
   (--root defaults to the current directory; its catalog.config.json may list trustedPublishers.)
 `;
 
+/** The options of the commands that check publisher signatures. */
+const TRUST_OPTIONS = {
+  json: { type: 'boolean' },
+  trust: { type: 'string', multiple: true },
+  root: { type: 'string' },
+} as const;
+
+/** `trustedPublishers` of the catalog at `root`, as absolute paths. */
+async function configTrustOf(root: string): Promise<string[]> {
+  const { configTrust } = await import('./commands/config-trust.ts');
+  return configTrust(root);
+}
+
 async function main(argv: string[]): Promise<CommandResult> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -89,24 +102,15 @@ async function main(argv: string[]): Promise<CommandResult> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: {
-          json: { type: 'boolean' },
-          trust: { type: 'string', multiple: true },
-          'osv-url': { type: 'string' },
-          offline: { type: 'boolean' },
-          root: { type: 'string' },
-        },
+        options: { ...TRUST_OPTIONS, 'osv-url': { type: 'string' }, offline: { type: 'boolean' } },
       });
       if (positionals.length !== 1) throw new UsageError('scan takes exactly one <file.mcpb|https-url>.');
       const root = values.root ?? process.cwd();
-      const [{ scanCommand }, { configTrust }] = await Promise.all([
-        import('./commands/scan.ts'),
-        import('./commands/config-trust.ts'),
-      ]);
+      const { scanCommand } = await import('./commands/scan.ts');
       return scanCommand({
         target: positionals[0]!,
         json: values.json ?? false,
-        trust: [...configTrust(root), ...(values.trust ?? [])],
+        trust: [...(await configTrustOf(root)), ...(values.trust ?? [])],
         ...(values['osv-url'] ? { osvUrl: values['osv-url'] } : {}),
         offline: values.offline ?? false,
         cacheDir: join(root, '.cache'),
@@ -116,21 +120,14 @@ async function main(argv: string[]): Promise<CommandResult> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: {
-          json: { type: 'boolean' },
-          trust: { type: 'string', multiple: true },
-          root: { type: 'string' },
-        },
+        options: TRUST_OPTIONS,
       });
       if (positionals.length !== 1) throw new UsageError('verify-mcpb takes exactly one <file.mcpb>.');
-      const [{ verifyMcpbCommand }, { configTrust }] = await Promise.all([
-        import('./commands/verify-mcpb.ts'),
-        import('./commands/config-trust.ts'),
-      ]);
+      const { verifyMcpbCommand } = await import('./commands/verify-mcpb.ts');
       return verifyMcpbCommand({
         file: positionals[0]!,
         trust: values.trust ?? [],
-        configTrust: configTrust(values.root ?? process.cwd()),
+        configTrust: await configTrustOf(values.root ?? process.cwd()),
         json: values.json ?? false,
       });
     }

@@ -3,15 +3,14 @@
  * listings point at. Fetching goes through the content-addressed cache, so a bundle whose sha256
  * the listing records is downloaded once, ever.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ArtifactFetchError, fetchArtifact } from '../adapters/artifact-fetch.ts';
 import { loadTrustedCertificates } from '../adapters/mcpb-signature-file.ts';
 import { createOsvClient } from '../adapters/osv.ts';
-import type { DeclaredCapabilities, Issue } from '../core/schema-types.gen.ts';
+import type { CatalogConfig, DeclaredCapabilities, Issue } from '../core/schema-types.gen.ts';
 import { scanBundleFile } from '../scan/scan-file.ts';
 import { acknowledgementsByServer, bundleIssues, bundleTargets, type BundleOutcome } from '../stages/bundle-issues.ts';
 import type { LoadedCatalog } from '../stages/load.ts';
-import { configTrust } from './config-trust.ts';
 
 export interface BundleCheckOptions {
   root: string;
@@ -24,7 +23,11 @@ export interface BundleCheckOptions {
 export async function checkBundles(catalog: LoadedCatalog, options: BundleCheckOptions): Promise<Issue[]> {
   const targets = bundleTargets(catalog, options.changed);
   if (targets.length === 0) return [];
-  const trusted = await loadTrustedCertificates(configTrust(options.root));
+  // The config was read and validated with the catalog (an invalid one is already an error there,
+  // so its trust list is not used); paths are relative to the root.
+  const listed = (catalog.config?.json?.value as CatalogConfig | undefined)?.trustedPublishers;
+  const paths = Array.isArray(listed) ? listed.filter((p) => typeof p === 'string') : [];
+  const trusted = await loadTrustedCertificates(paths.map((path) => resolve(options.root, path)));
   const osv = options.offline ? undefined : createOsvClient(options.osvUrl ? { baseUrl: options.osvUrl } : {});
   const acknowledgements = acknowledgementsByServer(catalog);
   const declaredTools = new Map<string, string[]>();
