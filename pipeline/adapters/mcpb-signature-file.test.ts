@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { signatureErrorCode, type SignatureReport } from '../core/mcpb-signature.ts';
 import {
   createTestPki,
+  hasOpenssl,
   mcpbSign,
   signatureBlock,
   signCommentLayout,
@@ -236,15 +237,6 @@ describe('loadTrustedCertificates', () => {
     }
   });
 });
-
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasOpenssl)('agreement with `openssl cms -verify`', () => {
   const opensslVerifies = async (bytes: Buffer) => {

@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import * as asn1js from 'asn1js';
 import forge from 'node-forge';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestPki, mcpbSign, splitSigned, zipOf, type TestIdentity, type TestPki } from '../test-support/certs.ts';
+import {
+  createTestPki,
+  hasOpenssl,
+  mcpbSign,
+  splitSigned,
+  zipOf,
+  type TestIdentity,
+  type TestPki,
+} from '../test-support/certs.ts';
 import { tempDir } from '../test-support/fixtures.ts';
 import {
   digestOf,
@@ -299,15 +307,6 @@ describe('parseSignedData on structures mcpb does not make', () => {
     expect(outcome(verify(nested, [pki.root])).code).toBe('malformed');
   });
 });
-
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasOpenssl)('interoperability with `openssl cms -sign`', () => {
   let contentPath: string;

@@ -238,3 +238,13 @@ export async function signCommentLayout(
   }
   throw new Error('the signature block length did not settle');
 }
+
+/** Whether the machine has the openssl CLI, for the interoperability tests that compare with it. */
+export const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
