@@ -9,6 +9,7 @@ import { resolveConfig, type ResolvedConfig } from '../core/config.ts';
 import { toIssue, sortIssues, pointer, type Finding, type Issue } from '../core/issues.ts';
 import { classify, type CatalogPath } from '../core/layout.ts';
 import { isObject } from '../core/guards.ts';
+import { bundleLocation } from '../core/bundle-location.ts';
 import { validateSchema, type SchemaKind } from '../core/schema-validator.ts';
 import { PUBLISHER_META_KEY } from '../core/schema-files.ts';
 import type {
@@ -62,6 +63,8 @@ interface Inventory {
   byLowerName: Map<string, Set<string>>;
   readmes: Set<string>;
   policies: Set<string>;
+  /** Bundle files kept in catalog/bundles/. */
+  bundles: Set<string>;
 }
 
 interface Context {
@@ -214,13 +217,17 @@ function checkListing(
           message: 'An mcpb package needs "fileSha256", the SHA-256 of the bundle (sha256sum file.mcpb).',
         });
       }
-      if (typeof pkg.identifier === 'string' && !pkg.identifier.startsWith('https://')) {
-        findings.push({
-          code: 'mcpb-url-not-https',
-          path: pointer('packages', i, 'identifier'),
-          message:
-            'An mcpb package identifier must be an https:// download URL of the bundle, e.g. a GitHub release asset.',
-        });
+      if (typeof pkg.identifier === 'string') {
+        const location = bundleLocation(pkg.identifier);
+        const at = pointer('packages', i, 'identifier');
+        if (location.kind === 'invalid') findings.push({ code: location.code, path: at, message: location.message });
+        if (location.kind === 'catalog' && !context.inventory.bundles.has(location.path)) {
+          findings.push({
+            code: 'mcpb-bundle-missing',
+            path: at,
+            message: `${location.path} does not exist. Add the bundle file to the pull request, or fix the path.`,
+          });
+        }
       }
     }
   });
@@ -449,13 +456,20 @@ function requireListing(server: string, context: Context): Finding[] {
 }
 
 function indexInventory(locations: readonly CatalogPath[]): Inventory {
-  const inventory: Inventory = { versions: new Map(), byLowerName: new Map(), readmes: new Set(), policies: new Set() };
+  const inventory: Inventory = {
+    versions: new Map(),
+    byLowerName: new Map(),
+    readmes: new Set(),
+    policies: new Set(),
+    bundles: new Set(),
+  };
   for (const location of locations) {
     if (location.kind === 'listing') {
       getOrCreate(inventory.versions, location.server, () => new Set()).add(location.version);
       getOrCreate(inventory.byLowerName, location.server.toLowerCase(), () => new Set()).add(location.server);
     } else if (location.kind === 'readme') inventory.readmes.add(location.server);
     else if (location.kind === 'policy') inventory.policies.add(location.policy);
+    else if (location.kind === 'bundle') inventory.bundles.add(location.path);
   }
   return inventory;
 }
