@@ -4,6 +4,7 @@
  */
 import type { CatalogReader } from '../adapters/catalog-fs.ts';
 import { classify, type CatalogPath } from '../core/layout.ts';
+import { mapLimit } from '../core/concurrency.ts';
 import { parseJson, type JsonSource } from '../core/json-source.ts';
 
 export interface LoadInput {
@@ -41,18 +42,4 @@ export async function loadCatalog({ reader, select = () => true }: LoadInput): P
     files: read.filter((f) => f.location.kind !== 'config'),
     config: read.find((f) => f.location.kind === 'config'),
   };
-}
-
-/** Like Promise.all over map, with at most `limit` calls in flight (10,000 open files would hit EMFILE). */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
