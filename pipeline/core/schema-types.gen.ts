@@ -9,6 +9,20 @@
  */
 export type TrustLevel = 'official' | 'verified' | 'community' | 'unverified';
 /**
+ * `reject` fails the pull request and the installer refuses the bundle; `review` needs a maintainer acknowledgement in `catalog/curation/`; `pass` goes through.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Verdict".
+ */
+export type Verdict = 'pass' | 'review' | 'reject';
+/**
+ * `active`; `deprecated` (installable with a warning); `yanked` (refused by the installer, kept for the record).
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "VersionStatus".
+ */
+export type VersionStatus = 'active' | 'deprecated' | 'yanked';
+/**
  * One version of one server: `catalog/servers/<namespace>/<name>/<version>.json`. It is an official server.json (schema 2025-12-11) with stricter rules: a declared `$schema`, no unknown top-level keys, and our publisher-provided keys under `_meta`. Unknown top-level keys are rejected (the official schema allows them), so a typo cannot hide.
  *
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -109,13 +123,6 @@ export type RemoteTransport = (StreamableHttpTransport | SseTransport) & {
  * via the `definition` "NamePattern".
  */
 export type NamePattern = string;
-/**
- * `reject` fails the pull request and the installer refuses the bundle; `review` needs a maintainer acknowledgement in `catalog/curation/`; `pass` goes through.
- *
- * This interface was referenced by `AllSchemas`'s JSON-Schema
- * via the `definition` "Verdict".
- */
-export type Verdict = 'pass' | 'review' | 'reject';
 /**
  * `reject` and `review` decide the verdict; `info` is reported and never blocks.
  *
@@ -326,6 +333,287 @@ export interface Curation {
      */
     by: string;
   }[];
+}
+/**
+ * `dist/index.json`: the installer's contract, signed beside it as `index.json.sigstore.json`. It holds what a client needs up front to search, resolve a version and apply a policy; everything else about a server sits in its per-server file (`detail`), whose sha256 is recorded here so that the signature on the index covers it. Readers ignore unknown keys and refuse an unknown major `schemaVersion`.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "CatalogIndex".
+ */
+export interface CatalogIndex {
+  /**
+   * Version of this format (semver). A reader refuses a major version it does not know.
+   */
+  schemaVersion: string;
+  /**
+   * Which catalog this is, from `catalog.config.json`.
+   */
+  catalog: {
+    /**
+     * Catalog name.
+     */
+    name: string;
+    /**
+     * One sentence on what this catalog is.
+     */
+    description?: string;
+    /**
+     * Public URL where the catalog is served; relative paths in this file resolve against the URL of index.json itself.
+     */
+    url?: string;
+    /**
+     * URL of the git repository that holds the catalog.
+     */
+    repository?: string;
+  };
+  /**
+   * When the build wrote this file.
+   */
+  generatedAt: string;
+  /**
+   * Increases with every published index. A client remembers the highest it has seen and refuses a lower one (rollback).
+   */
+  serial: number;
+  /**
+   * After this instant a client refuses the index (freeze attack); the publish workflow re-signs well before.
+   */
+  expires: string;
+  /**
+   * Every listed server, sorted by name. Deleted servers are left out.
+   */
+  servers: IndexServer[];
+}
+/**
+ * One server, as much as search, resolution and policy need.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "IndexServer".
+ */
+export interface IndexServer {
+  /**
+   * Server name in reverse-DNS form, `<namespace>/<name>`.
+   */
+  name: string;
+  /**
+   * Display name.
+   */
+  title?: string;
+  /**
+   * One-line description, from the latest version.
+   */
+  description: string;
+  /**
+   * Category id from the catalog's taxonomy.
+   */
+  category: string;
+  /**
+   * Tags, lower-case.
+   */
+  tags: string[];
+  /**
+   * The publisher namespace, the part of the name before `/`.
+   */
+  namespace: string;
+  source?: ServerSource;
+  trust: TrustLevel;
+  /**
+   * Shown on the home page.
+   */
+  featured?: boolean;
+  /**
+   * `active`, or `deprecated` (still installable, with a warning).
+   */
+  status: 'active' | 'deprecated';
+  /**
+   * Why the server is deprecated.
+   */
+  statusMessage?: string;
+  /**
+   * The server that replaces a deprecated one.
+   */
+  replacedBy?: string;
+  /**
+   * The highest version that is not yanked; absent when every version is yanked.
+   */
+  latest?: string;
+  verdict?: Verdict;
+  rating: Rating;
+  stats: ServerStats;
+  detail: FileRef;
+  /**
+   * Every version, highest first.
+   *
+   * @minItems 1
+   */
+  versions: IndexVersion[];
+}
+/**
+ * Where the server comes from.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ServerSource".
+ */
+export interface ServerSource {
+  /**
+   * Source repository URL.
+   */
+  repository?: string;
+  /**
+   * Home page.
+   */
+  website?: string;
+  /**
+   * The upstream catalog the listing was imported from, if any.
+   */
+  importedFrom?: 'official' | 'mcpm' | 'docker';
+}
+/**
+ * Reviews, summed up.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Rating".
+ */
+export interface Rating {
+  /**
+   * Mean rating, to one decimal; absent when there are no reviews.
+   */
+  average?: number;
+  /**
+   * Number of reviews.
+   */
+  count: number;
+  /**
+   * Number of reviews with 1, 2, 3, 4 and 5 stars, in that order.
+   *
+   * @minItems 5
+   * @maxItems 5
+   */
+  histogram: number[];
+}
+/**
+ * Popularity figures. A figure the build could not fetch keeps its last published value and date; one never fetched is absent (never zero).
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ServerStats".
+ */
+export interface ServerStats {
+  stars?: StatValue;
+  releaseDownloads?: StatValue;
+  npmWeeklyDownloads?: StatValue;
+}
+/**
+ * One figure and when it was fetched.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "StatValue".
+ */
+export interface StatValue {
+  /**
+   * The figure.
+   */
+  value: number;
+  /**
+   * When the source last answered with it.
+   */
+  asOf: string;
+}
+/**
+ * Another file of dist/, bound to this one by its digest.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "FileRef".
+ */
+export interface FileRef {
+  /**
+   * Path relative to index.json, `/`-separated.
+   */
+  path: string;
+  /**
+   * SHA-256 of the file's bytes.
+   */
+  sha256: string;
+  /**
+   * Size in bytes.
+   */
+  size: number;
+}
+/**
+ * One version of a server.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "IndexVersion".
+ */
+export interface IndexVersion {
+  /**
+   * The version, as the listing gives it.
+   */
+  version: string;
+  status: VersionStatus;
+  /**
+   * Why the version is deprecated or yanked.
+   */
+  statusMessage?: string;
+  /**
+   * When the version entered the catalog (the commit that added its listing); stable once published.
+   */
+  publishedAt: string;
+  /**
+   * How the version can be installed, one entry per package of the listing, in its order.
+   */
+  packages: PackageSummary[];
+  /**
+   * Hosted endpoints of the version.
+   */
+  remotes: RemoteSummary[];
+  verdict?: Verdict;
+}
+/**
+ * One package, enough to pick by registry, runtime and transport.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "PackageSummary".
+ */
+export interface PackageSummary {
+  /**
+   * `npm`, `pypi`, `oci`, `nuget` or `mcpb`.
+   */
+  registryType: string;
+  /**
+   * Package name, or for `mcpb` the bundle's URL (relative to index.json for bundles the catalog hosts).
+   */
+  identifier: string;
+  /**
+   * Package version.
+   */
+  version?: string;
+  /**
+   * `npx`, `uvx`, `docker`, …
+   */
+  runtimeHint?: string;
+  /**
+   * `stdio`, `streamable-http` or `sse`.
+   */
+  transport: string;
+  /**
+   * For `mcpb`: SHA-256 of the bundle bytes, checked by the build.
+   */
+  sha256?: string;
+}
+/**
+ * One hosted endpoint.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RemoteSummary".
+ */
+export interface RemoteSummary {
+  /**
+   * `streamable-http` or `sse`.
+   */
+  type: string;
+  /**
+   * Endpoint URL, possibly with `{variables}`.
+   */
+  url: string;
 }
 /**
  * Schema for a static representation of an MCP server. Used in various contexts related to discovery, installation, and configuration.
@@ -853,6 +1141,10 @@ export interface ManifestSummary {
    * `server.entry_point`.
    */
   entryPoint: string;
+  /**
+   * `user_config`: the settings the installer asks the user for, keyed by name, as the manifest declares them.
+   */
+  userConfig?: {};
 }
 /**
  * One rule that fired on one file (or on the bundle as a whole).
@@ -1041,46 +1333,172 @@ export interface RulesetId {
   version: string;
 }
 /**
- * Optional `catalog/servers/<namespace>/<name>/status.json`: the lifecycle of a server and of single versions. Listings are immutable, so this file is how a version is yanked or a server deprecated.
+ * `dist/servers/<namespace>/<name>.json`: everything the catalog knows about one server. index.json records this file's sha256, so a client that verified the index can trust it. The site renders detail pages from it.
  *
  * This interface was referenced by `AllSchemas`'s JSON-Schema
- * via the `definition` "ServerStatus".
+ * via the `definition` "ServerRecord".
  */
-export interface ServerStatus {
+export interface ServerRecord {
   /**
-   * Path or URL of this schema, for editors.
+   * Same format version as the index that points here.
    */
-  $schema?: string;
+  schemaVersion: string;
   /**
-   * `active` (default), `deprecated` (still installable, with a warning), or `deleted` (hidden from the index and refused by the installer).
+   * Server name, `<namespace>/<name>`.
    */
-  status?: 'active' | 'deprecated' | 'deleted';
+  name: string;
   /**
-   * Why, shown to users. Required unless the status is `active`.
+   * Display name.
    */
-  message?: string;
+  title?: string;
   /**
-   * Name of the server that replaces this one, for a deprecated server.
+   * One-line description, from the latest version.
+   */
+  description: string;
+  /**
+   * Markdown from the listing's `longDescription` or the README.md beside it.
+   */
+  longDescription?: string;
+  /**
+   * Category id.
+   */
+  category: string;
+  /**
+   * Tags.
+   */
+  tags: string[];
+  source?: ServerSource;
+  /**
+   * SPDX licence expression of the server's code.
+   */
+  license?: string;
+  /**
+   * Documentation URL.
+   */
+  documentation?: string;
+  /**
+   * Where users get help.
+   */
+  support?: {
+    /**
+     * Help page URL.
+     */
+    url?: string;
+    /**
+     * Support e-mail.
+     */
+    email?: string;
+  };
+  /**
+   * Screenshots, in order.
+   *
+   * Items: One screenshot.
+   */
+  screenshots?: {
+    /**
+     * Image URL.
+     */
+    src: string;
+    /**
+     * Text alternative.
+     */
+    alt: string;
+  }[];
+  trust: TrustLevel;
+  /**
+   * Why the trust level was granted.
+   */
+  trustNote?: string;
+  /**
+   * Shown on the home page.
+   */
+  featured?: boolean;
+  /**
+   * `active` or `deprecated`.
+   */
+  status: 'active' | 'deprecated';
+  /**
+   * Why the server is deprecated.
+   */
+  statusMessage?: string;
+  /**
+   * The server that replaces it.
    */
   replacedBy?: string;
   /**
-   * Per-version status, keyed by an existing version of this server.
+   * Attribution for listings imported from an upstream catalog.
    */
-  versions?: {
+  importedFrom?: {
     /**
-     * Status of one version.
+     * Upstream catalog.
      */
-    [k: string]: {
-      /**
-       * `deprecated` (installable with a warning) or `yanked` (refused by the installer; kept for the record).
-       */
-      status: 'deprecated' | 'yanked';
-      /**
-       * Why, shown to users.
-       */
-      message: string;
-    };
+    registry: string;
+    /**
+     * Upstream repository URL.
+     */
+    repository: string;
+    /**
+     * Upstream commit.
+     */
+    commit?: string;
+    /**
+     * Source file upstream.
+     */
+    path: string;
+    /**
+     * SPDX licence of the upstream data.
+     */
+    license: string;
   };
+  rating: Rating;
+  stats?: ServerStats;
+  /**
+   * Every review, newest version first, then by login.
+   */
+  reviews: PublishedReview[];
+  tools?: DeclaredCapabilities;
+  /**
+   * Every version, highest first.
+   *
+   * @minItems 1
+   */
+  versions: RecordVersion[];
+}
+/**
+ * A review as published: the reviewer's file plus the login it belongs to.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "PublishedReview".
+ */
+export interface PublishedReview {
+  /**
+   * GitHub login of the reviewer.
+   */
+  login: string;
+  /**
+   * 1 to 5.
+   */
+  rating: number;
+  /**
+   * One-line summary.
+   */
+  title?: string;
+  /**
+   * Markdown.
+   */
+  body: string;
+  /**
+   * Version the reviewer used.
+   */
+  version: string;
+  /**
+   * What it was used for.
+   */
+  useCases?: string[];
+  /**
+   * Demo content of the sample catalog.
+   */
+  sample?: boolean;
 }
 /**
  * Optional `catalog/servers/<namespace>/<name>/tools.json`: the tools, prompts and resources the publisher declares for the server, shown on the detail page and searched. A bundle's own manifest, once scanned, takes precedence.
@@ -1170,6 +1588,172 @@ export interface DeclaredCapabilities {
      */
     mimeType?: string;
   }[];
+}
+/**
+ * One version, complete.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecordVersion".
+ */
+export interface RecordVersion {
+  /**
+   * The version.
+   */
+  version: string;
+  status: VersionStatus;
+  /**
+   * Why it is deprecated or yanked.
+   */
+  statusMessage?: string;
+  /**
+   * When it entered the catalog.
+   */
+  publishedAt: string;
+  /**
+   * What changed, Markdown.
+   */
+  changelog?: string;
+  /**
+   * The listing's packages as published: environment variables, arguments and transport included. A catalog-hosted bundle's identifier is rewritten to its path relative to index.json.
+   */
+  packages: Package[];
+  /**
+   * The listing's hosted endpoints.
+   */
+  remotes: RemoteTransport[];
+  /**
+   * What the build found for each `mcpb` package.
+   */
+  artifacts: Artifact[];
+}
+/**
+ * One bundle, as the build fetched, scanned and signed it. A client installs it only when `status` is `verified` and the verdict is not `reject`.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Artifact".
+ */
+export interface Artifact {
+  /**
+   * Index of the package in `packages`.
+   */
+  package: number;
+  /**
+   * Where to download it: absolute, or relative to index.json for bundles the catalog hosts.
+   */
+  url: string;
+  /**
+   * SHA-256 the listing records, which the build checked against the bytes.
+   */
+  sha256: string;
+  /**
+   * Size in bytes.
+   */
+  size?: number;
+  /**
+   * `verified`: fetched, hash checked, scanned and signed; `unavailable`: the build could not fetch it and had no earlier result; `sha256-mismatch`: the bytes served are not the ones listed (refused).
+   */
+  status: 'verified' | 'unavailable' | 'sha256-mismatch';
+  /**
+   * What went wrong, when `status` is not `verified`.
+   */
+  problem?: string;
+  /**
+   * The publisher's own `mcpb sign` signature: `unsigned`, `invalid`, `untrusted` (valid, chain not trusted) or `trusted`.
+   */
+  publisherSignature?: {
+    /**
+     * What the signature check found.
+     */
+    status: 'unsigned' | 'invalid' | 'untrusted' | 'trusted';
+    /**
+     * Subject of the signing certificate.
+     */
+    signer?: string;
+  };
+  /**
+   * Path of the sigstore bundle (`.sigstore.json`) that signs the in-toto statement for this artifact, relative to index.json.
+   */
+  attestation?: string;
+  /**
+   * The scan of these bytes.
+   */
+  scan?: {
+    verdict: Verdict;
+    ruleset: RulesetId;
+    report: FileRef;
+    /**
+     * Findings by severity.
+     */
+    findings: {
+      /**
+       * Findings that reject the bundle.
+       */
+      reject: number;
+      /**
+       * Findings that need a maintainer.
+       */
+      review: number;
+      /**
+       * Findings for information.
+       */
+      info: number;
+    };
+    /**
+     * Review findings a maintainer accepted in catalog/curation/.
+     */
+    acknowledged?: number;
+    capabilities?: Capabilities;
+  };
+  /**
+   * The bundle manifest's `user_config`: what the installer asks the user for.
+   */
+  userConfig?: {};
+  /**
+   * Tool pins from the bundle's manifest; `doctor` compares a running server against them.
+   */
+  tools?: ToolPin[];
+}
+/**
+ * Optional `catalog/servers/<namespace>/<name>/status.json`: the lifecycle of a server and of single versions. Listings are immutable, so this file is how a version is yanked or a server deprecated.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ServerStatus".
+ */
+export interface ServerStatus {
+  /**
+   * Path or URL of this schema, for editors.
+   */
+  $schema?: string;
+  /**
+   * `active` (default), `deprecated` (still installable, with a warning), or `deleted` (hidden from the index and refused by the installer).
+   */
+  status?: 'active' | 'deprecated' | 'deleted';
+  /**
+   * Why, shown to users. Required unless the status is `active`.
+   */
+  message?: string;
+  /**
+   * Name of the server that replaces this one, for a deprecated server.
+   */
+  replacedBy?: string;
+  /**
+   * Per-version status, keyed by an existing version of this server.
+   */
+  versions?: {
+    /**
+     * Status of one version.
+     */
+    [k: string]: {
+      /**
+       * `deprecated` (installable with a warning) or `yanked` (refused by the installer; kept for the record).
+       */
+      status: 'deprecated' | 'yanked';
+      /**
+       * Why, shown to users.
+       */
+      message: string;
+    };
+  };
 }
 /**
  * What `catalog validate --json` prints.
