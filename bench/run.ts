@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerDetail, ValidationReport } from '../pipeline/core/schema-types.gen.ts';
 import { generateCatalog, toJson, withVersion } from './generate-catalog.ts';
+import { benchBuild } from './build.ts';
 import { benchScan } from './scan.ts';
 import { figure, measure, ratio, run, runOk, runsFromEnv, type RunResult, type Timing } from './lib.ts';
 
@@ -128,9 +129,10 @@ function passedReport(result: RunResult): ValidationReport {
   );
 }
 
-async function validateFull(ctx: Context, base: Baselines): Promise<void> {
+async function validateFull(ctx: Context, base: Baselines): Promise<Timing> {
   const { timing } = await measure(ctx.runs, validate(ctx.root), passedReport);
   targetFigure('validate-full', timing, 5000, base);
+  return timing;
 }
 
 /**
@@ -166,8 +168,9 @@ async function main(): Promise<void> {
     await generateCatalog(ctx.root, LISTINGS);
     await commitAll(ctx.root);
     const base = await baselines(ctx);
-    await validateFull(ctx, base);
+    const full = await validateFull(ctx, base);
     await validateOneChanged(ctx, base);
+    await benchBuild(REPO_ROOT, ctx.root, ctx.runs, LISTINGS, addVersion, full);
     await benchScan(REPO_ROOT, ctx.root, ctx.runs);
   } finally {
     await rm(ctx.root, { recursive: true, force: true });

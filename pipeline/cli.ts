@@ -28,6 +28,9 @@ Commands:
   verify-mcpb <file.mcpb> [--trust cert.pem]... [--json] [--root DIR]
       Check the publisher's \`mcpb sign\` signature. Exit 0 valid and trusted, 1 unsigned or
       invalid, 3 valid but not trusted, 2 could not run.
+  verify-dist [DIR] (--key PUBLIC.pem | --workflow URI --repository-id ID [--issuer URL] [--trusted-root FILE])
+      Check a built dist/ (default ./dist) as a client trusts it: the index signature for the
+      given identity, every per-server file by digest, every artifact attestation, the search index.
   (--root defaults to the current directory; its catalog.config.json may list trustedPublishers.)
 `;
 
@@ -129,6 +132,29 @@ async function main(argv: string[]): Promise<CommandResult> {
         trust: values.trust ?? [],
         configTrust: await configTrustOf(values.root ?? process.cwd()),
         json: values.json ?? false,
+      });
+    }
+    case 'verify-dist': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          key: { type: 'string' },
+          workflow: { type: 'string' },
+          'repository-id': { type: 'string' },
+          issuer: { type: 'string' },
+          'trusted-root': { type: 'string' },
+        },
+      });
+      if (positionals.length > 1) throw new UsageError('verify-dist takes at most one DIR.');
+      const { verifyDistCommand } = await import('./commands/verify-dist.ts');
+      return verifyDistCommand({
+        dir: positionals[0] ?? 'dist',
+        ...(values.key ? { key: values.key } : {}),
+        ...(values.workflow ? { workflow: values.workflow } : {}),
+        ...(values['repository-id'] ? { repositoryId: values['repository-id'] } : {}),
+        ...(values.issuer ? { issuer: values.issuer } : {}),
+        ...(values['trusted-root'] ? { trustedRoot: values['trusted-root'] } : {}),
       });
     }
     case undefined:

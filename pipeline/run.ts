@@ -1,46 +1,187 @@
 /**
- * `npm run build`: the pipeline, stage by stage (design.md, "Stages").
- * Built so far: load, validate, and with `--bundles` fetch, inspect and scan of every mcpb bundle
- * the listings point at (the same code as `catalog validate --bundles`; it needs the network, so
- * it is opt-in until the build caches bundles in the repository). Sign, stats, emit and site join
- * here as they are built. What runs writes into dist/.
+ * `npm run build [-- --root DIR --out DIR]`: the pipeline, stage by stage (design.md, "Stages"):
+ * load → validate → fetch → inspect and scan → hash and sign → stats → emit, into dist/.
+ * `astro build` (the site) and the installer bundle join at the end when they exist.
+ *
+ * Every expensive result is cached by content hash (.cache/): an unchanged catalog downloads,
+ * scans and signs nothing. Network: OSV and release-asset downloads unless `--offline`; stats
+ * only with `--stats` (publish.yml and sync.yml pass it; a local build keeps the last values).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fileCache, sourceDigest } from './adapters/build-cache.ts';
 import { fsCatalogReader } from './adapters/catalog-fs.ts';
-import { hasErrors, sortIssues } from './core/issues.ts';
-import { formatIssue, annotate } from './core/report.ts';
+import { atomicWrite, writeDist } from './adapters/dist-writer.ts';
+import { firstAddedTimes } from './adapters/git.ts';
+import { createGitHubClient, fileEtagCache } from './adapters/github.ts';
+import { loadTrustedCertificates } from './adapters/mcpb-signature-file.ts';
+import { createNpmDownloadsClient } from './adapters/npm-downloads.ts';
+import { createOsvClient, failFast } from './adapters/osv.ts';
+import { readPreviousIndex } from './adapters/previous-index.ts';
+import { SCANNER_SOURCES } from './commands/validate-bundles.ts';
+import { resolveSigning, type SigningMode } from './commands/signing.ts';
+import { resolveConfig } from './core/config.ts';
+import { hasErrors } from './core/issues.ts';
+import { annotate, formatIssue } from './core/report.ts';
+import type { CatalogConfig } from './core/schema-types.gen.ts';
+import { bundleTargets } from './stages/bundle-issues.ts';
+import { emitCatalog, samePublication, signIndex } from './stages/emit.ts';
+import { fetchArtifacts } from './stages/fetch.ts';
 import { loadCatalog } from './stages/load.ts';
+import { buildModel } from './stages/model.ts';
+import { attestArtifacts } from './stages/attest.ts';
+import { declaredToolsByServer, scanArtifacts } from './stages/scan-artifacts.ts';
+import { fetchStats, previousStats } from './stages/stats.ts';
+import { statsTargets } from './stages/stats-targets.ts';
 import { validateCatalog } from './stages/validate.ts';
+import { verifyDist } from './commands/verify-dist.ts';
 
 const { values } = parseArgs({
   options: {
     root: { type: 'string' },
     out: { type: 'string' },
-    bundles: { type: 'boolean' },
-    'osv-url': { type: 'string' },
     offline: { type: 'boolean' },
+    stats: { type: 'boolean' },
+    'osv-url': { type: 'string' },
+    previous: { type: 'string' },
+    signing: { type: 'string' },
+    'expires-days': { type: 'string' },
   },
 });
 const root = resolve(values.root ?? '.');
 const out = resolve(values.out ?? join(root, 'dist'));
+const offline = values.offline ?? false;
+const now = new Date();
+const log = (message: string) => console.log(message);
+const started = performance.now();
+const step = (name: string) => log(`${name.padEnd(9)} ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
+// 1–2. load and validate. A catalog with errors publishes nothing: the last good dist/ stays.
 const catalog = await loadCatalog({ reader: fsCatalogReader(root) });
 const { issues, checked } = validateCatalog({ catalog });
-if (values.bundles) {
-  const { checkBundles } = await import('./commands/validate-bundles.ts');
-  const osv = values['osv-url'] ? { osvUrl: values['osv-url'] } : {};
-  issues.push(...(await checkBundles(catalog, { root, changed: undefined, offline: values.offline ?? false, ...osv })));
-  sortIssues(issues);
-}
-
-await mkdir(out, { recursive: true });
-await writeFile(join(out, 'validation-report.json'), JSON.stringify({ issues, checked }, null, 2) + '\n');
+await atomicWrite(join(out, 'validation-report.json'), JSON.stringify({ issues, checked }, null, 2) + '\n');
 if (process.env.GITHUB_ACTIONS === 'true') annotate(issues);
 for (const issue of issues) console.error(formatIssue(issue));
-const listings = catalog.inventory.filter((l) => l.kind === 'listing').length;
-console.log(
-  `validated ${checked} files (${listings} listings): ${issues.length} issues; wrote ${join(out, 'validation-report.json')}`,
+step(`validate: ${checked} files, ${issues.length} issues;`);
+if (hasErrors(issues)) {
+  console.error(
+    'The catalog has errors; nothing was published. Fix them (npm run catalog -- validate) and build again.',
+  );
+  process.exit(1);
+}
+const config = resolveConfig(catalog.config?.json?.value as CatalogConfig | undefined);
+
+// The index published last time: serial, publishedAt and the stats fallback continue from it.
+const previous = await readPreviousIndex(values.previous ?? join(out, 'index.json'));
+if (previous.kind === 'unusable')
+  log(`previous index at ${previous.from} is unusable (${previous.problem}); starting afresh`);
+const previousIndex = previous.kind === 'found' ? previous.index : undefined;
+
+// 3. fetch: every mcpb package's bytes, from the catalog or the download cache.
+const targets = bundleTargets(catalog);
+const fetched = await fetchArtifacts({ targets, root, download: { offline } });
+for (const [target, outcome] of fetched)
+  if (outcome.kind === 'unavailable') log(`unavailable: ${target.file} packages[${target.index}]: ${outcome.message}`);
+step(`fetch: ${targets.length} bundles;`);
+
+// 4–5. inspect and scan, cached by the bytes, the scanner's code and the listing facts.
+const trustedPaths = config.trustedPublishers.map((path) => resolve(root, path));
+const scanned = await scanArtifacts({
+  fetched,
+  declaredTools: declaredToolsByServer(catalog.files),
+  osv: offline ? undefined : failFast(createOsvClient(values['osv-url'] ? { baseUrl: values['osv-url'] } : {})),
+  trusted: await loadTrustedCertificates(trustedPaths),
+  cache: fileCache(join(root, '.cache/build/scans')),
+  scannerDigest: await sourceDigest(join(import.meta.dirname, '..'), SCANNER_SOURCES),
+  now,
+});
+step(
+  `scan: ${[...scanned.values()].filter((s) => !s.cached).length} scanned, ${[...scanned.values()].filter((s) => s.cached).length} cached;`,
 );
-process.exitCode = hasErrors(issues) ? 1 : 0;
+
+// 6. hash and sign every verified artifact.
+const SIGNING_MODES: readonly SigningMode[] = ['dev', 'key', 'keyless'];
+if (values.signing !== undefined && !SIGNING_MODES.includes(values.signing as SigningMode))
+  throw new Error(`--signing ${values.signing}: use one of ${SIGNING_MODES.join(', ')}.`);
+const signing = await resolveSigning(config, root, values.signing as SigningMode | undefined);
+log(signing.note);
+const attested = await attestArtifacts({
+  targets,
+  fetched,
+  scanned,
+  signer: signing.signer,
+  cache: fileCache(join(root, '.cache/build/attestations')),
+  catalogName: config.baseUrl ?? config.name,
+});
+step(`sign: ${attested.signed} signed, ${attested.reused} reused;`);
+
+// 7. stats, with the last published value wherever a source fails.
+const etags = fileEtagCache(join(root, '.cache/github-etags.json'));
+if (values.stats) await etags.load();
+const stats = await fetchStats({
+  servers: statsTargets(catalog),
+  previous: previousStats(previousIndex),
+  sources: values.stats
+    ? {
+        github: createGitHubClient({
+          etagCache: etags,
+          ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}),
+        }),
+        npm: createNpmDownloadsClient(),
+      }
+    : {},
+  now,
+});
+if (values.stats) await etags.save();
+const kept = stats.notes.filter((n) => n.kind === 'kept-previous').length;
+if (values.stats) for (const note of stats.notes) log(`stats: ${note.server} ${note.metric}: ${note.message}`);
+step(
+  values.stats
+    ? `stats: ${stats.notes.length} figures not refreshed (${kept} kept from the last index);`
+    : 'stats: off (pass --stats); last published figures kept;',
+);
+
+// 8. emit: the model, then every file, then index.json last and signed.
+const validityDays = Number(values['expires-days'] ?? 14);
+if (!(validityDays > 0)) throw new Error(`--expires-days ${values['expires-days']}: give a positive number of days.`);
+const validityMs = validityDays * 86_400_000;
+const model = buildModel({
+  catalog,
+  config,
+  targets,
+  artifacts: attested.facts,
+  stats: stats.stats,
+  previous: previousIndex,
+  addedAt: await firstAddedTimes(root, 'catalog/servers'),
+  now,
+  validityMs,
+});
+// An index that publishes what the previous one did, and is far from expiry, stands as it is:
+// nothing is re-signed. Otherwise index.json gets a new serial and expiry and a new signature.
+const previousSignature = join(out, 'index.json.sigstore.json');
+const keep =
+  previousIndex !== undefined &&
+  previous.from === join(out, 'index.json') &&
+  samePublication(previousIndex, model.index) &&
+  Date.parse(previousIndex.expires) - now.getTime() > validityMs / 2 &&
+  existsSync(previousSignature);
+if (keep) model.index = previousIndex;
+const files = emitCatalog(model, config.baseUrl, attested.files);
+const written = await writeDist(out, files, attested.copies);
+step(`emit: ${files.length + attested.copies.length} files, ${written.written} written, ${written.removed} removed;`);
+if (signing.publicKeyPem) await atomicWrite(join(out, 'signing-key.pub.pem'), signing.publicKeyPem);
+if (keep) {
+  log(`index.json unchanged since serial ${model.index.serial}: kept with its signature`);
+} else {
+  const index = await signIndex(model.index, signing.signer, config.baseUrl ?? config.name);
+  await atomicWrite(previousSignature, index.bundle);
+  await atomicWrite(join(out, 'index.json'), index.bytes);
+}
+
+// Check the built output, not just the build: signatures, digests, schema and counts.
+const problems = await verifyDist(out, await signing.policy(), catalog);
+for (const problem of problems) console.error(`dist check: ${problem}`);
+step(`verify: ${problems.length} problems;`);
+log(`${model.index.servers.length} servers, serial ${model.index.serial}, expires ${model.index.expires}: ${out}`);
+process.exitCode = problems.length > 0 ? 1 : 0;

@@ -8,13 +8,14 @@
  * throwaway CA) and gives the socket-level timeouts we want. NODE_EXTRA_CA_CERTS works too.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 
-export type FetchErrorCode = 'not-https' | 'http-status' | 'too-large' | 'timeout' | 'too-many-redirects' | 'network';
+export type FetchErrorCode =
+  'not-https' | 'http-status' | 'too-large' | 'timeout' | 'too-many-redirects' | 'network' | 'offline' | 'missing';
 
 /** A download that failed; `code` says why, the message names the URL. */
 export class ArtifactFetchError extends Error {
@@ -39,6 +40,8 @@ export interface FetchOptions {
   retries?: number;
   /** Extra trusted CA certificates (PEM), for a private mirror or a test server. */
   ca?: string | Buffer;
+  /** Serve from the cache only; anything not cached fails with `offline`. */
+  offline?: boolean;
 }
 
 export interface FetchedArtifact {
@@ -67,6 +70,7 @@ export async function fetchArtifact(
     if (existsSync(cached))
       return { path: cached, sha256: expectedSha256, size: statSync(cached).size, downloaded: false };
   }
+  if (options.offline) throw new ArtifactFetchError('offline', url, 'not in the cache, and the build runs offline.');
   const retries = options.retries ?? 2;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -151,4 +155,23 @@ function open(
     });
     req.end();
   });
+}
+
+/**
+ * A bundle the catalog repository keeps itself (catalog/bundles/): hashed as it is, in place.
+ * Streamed, so a large bundle costs no memory.
+ */
+export async function hashLocalArtifact(path: string): Promise<FetchedArtifact> {
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      hash.update(chunk);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'network';
+    throw new ArtifactFetchError(code, path, (error as Error).message, { cause: error });
+  }
+  return { path, sha256: hash.digest('hex'), size, downloaded: false };
 }

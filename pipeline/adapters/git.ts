@@ -20,14 +20,7 @@ export class GitError extends Error {
  * delete and an add: a renamed version file is a rewritten one.
  */
 export async function changesSince(root: string, base: string): Promise<ChangeSet> {
-  const git = async (...args: string[]) => {
-    try {
-      return (await run('git', args, { cwd: root, maxBuffer: 256 * 1024 * 1024 })).stdout;
-    } catch (error) {
-      const stderr = (error as { stderr?: string }).stderr?.trim();
-      throw new GitError(`git ${args.join(' ')} failed in ${root}: ${stderr || String(error)}`);
-    }
-  };
+  const git = gitIn(root);
   // `^{commit}` makes an unknown ref fail here with a clear message, rather than as a path.
   const commit = (await git('rev-parse', '--verify', '--quiet', `${base}^{commit}`).catch(() => '')).trim();
   if (!commit)
@@ -45,4 +38,49 @@ export async function changesSince(root: string, base: string): Promise<ChangeSe
   }
   for (const path of untracked.split('\0').filter(Boolean)) files.push({ path, status: 'added' });
   return { base, files };
+}
+
+/**
+ * When each file under `dir` was first committed (the commit time of the commit that added it),
+ * by path relative to the root: the build's `publishedAt` for a listing. Empty outside a git
+ * repository or in a shallow clone's missing history, where the caller falls back.
+ */
+export async function firstAddedTimes(root: string, dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let log: string;
+  try {
+    log = await gitIn(root)(
+      'log',
+      '--diff-filter=A',
+      '--no-renames',
+      '--relative',
+      '--format=%x00%cI',
+      '--name-only',
+      '-z',
+      '--',
+      dir,
+    );
+  } catch {
+    return out;
+  }
+  // Newest commit first: a path added, deleted and added again keeps its oldest addition.
+  let time = '';
+  for (const field of log.split('\0')) {
+    const value = field.trim();
+    if (!value) continue;
+    if (/^\d{4}-\d{2}-\d{2}T/.test(value)) time = new Date(value).toISOString();
+    else out.set(value, time);
+  }
+  return out;
+}
+
+function gitIn(root: string) {
+  return async (...args: string[]) => {
+    try {
+      return (await run('git', args, { cwd: root, maxBuffer: 256 * 1024 * 1024 })).stdout;
+    } catch (error) {
+      const stderr = (error as { stderr?: string }).stderr?.trim();
+      throw new GitError(`git ${args.join(' ')} failed in ${root}: ${stderr || String(error)}`);
+    }
+  };
 }

@@ -349,3 +349,26 @@ export function osvRecordProblem(value: unknown): string | undefined {
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
+
+/**
+ * After the first network failure or timeout, every later call fails at once with the same error:
+ * a build without network otherwise pays the retries and back-off once per bundle.
+ */
+export function failFast(client: OsvClient): OsvClient {
+  let down: OsvError | undefined;
+  const guard =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (down) throw down;
+      try {
+        return await call(...args);
+      } catch (error) {
+        if (error instanceof OsvError && (error.code === 'network' || error.code === 'timeout')) down = error;
+        throw error;
+      }
+    };
+  return {
+    queryBatch: guard((packages) => client.queryBatch(packages)),
+    getVulnerability: guard((id) => client.getVulnerability(id)),
+  };
+}

@@ -1,16 +1,17 @@
 /**
  * `catalog validate --bundles`: fetch, scan and judge every `mcpb` bundle that the checked
- * listings point at. Fetching goes through the content-addressed cache, so a bundle whose sha256
- * the listing records is downloaded once, ever.
+ * listings point at, with the build's own fetch and scan stages (and so its caches): a bundle
+ * gets the same verdict in a pull request as in the published index.
  */
 import { join, resolve } from 'node:path';
-import { ArtifactFetchError, fetchArtifact } from '../adapters/artifact-fetch.ts';
+import { fileCache, sourceDigest } from '../adapters/build-cache.ts';
 import { loadTrustedCertificates } from '../adapters/mcpb-signature-file.ts';
 import { createOsvClient } from '../adapters/osv.ts';
-import type { CatalogConfig, DeclaredCapabilities, Issue } from '../core/schema-types.gen.ts';
-import { scanBundleFile } from '../scan/scan-file.ts';
-import { acknowledgementsByServer, bundleIssues, bundleTargets, type BundleOutcome } from '../stages/bundle-issues.ts';
+import type { CatalogConfig, Issue } from '../core/schema-types.gen.ts';
+import { acknowledgementsByServer, bundleIssues, bundleTargets } from '../stages/bundle-issues.ts';
+import { fetchArtifacts } from '../stages/fetch.ts';
 import type { LoadedCatalog } from '../stages/load.ts';
+import { declaredToolsByServer, scanArtifacts } from '../stages/scan-artifacts.ts';
 
 export interface BundleCheckOptions {
   root: string;
@@ -20,6 +21,14 @@ export interface BundleCheckOptions {
   offline?: boolean;
 }
 
+/** The scanner's code, digested into every scan cache key. */
+export const SCANNER_SOURCES = [
+  'pipeline/scan',
+  'pipeline/stages/inspect.ts',
+  'pipeline/stages/scan.ts',
+  'pipeline/core',
+];
+
 export async function checkBundles(catalog: LoadedCatalog, options: BundleCheckOptions): Promise<Issue[]> {
   const targets = bundleTargets(catalog, options.changed);
   if (targets.length === 0) return [];
@@ -28,37 +37,27 @@ export async function checkBundles(catalog: LoadedCatalog, options: BundleCheckO
   const listed = (catalog.config?.json?.value as CatalogConfig | undefined)?.trustedPublishers;
   const paths = Array.isArray(listed) ? listed.filter((p) => typeof p === 'string') : [];
   const trusted = await loadTrustedCertificates(paths.map((path) => resolve(options.root, path)));
-  const osv = options.offline ? undefined : createOsvClient(options.osvUrl ? { baseUrl: options.osvUrl } : {});
+  const offline = options.offline ?? false;
+  const fetched = await fetchArtifacts({ targets, root: options.root, download: { offline: false } });
+  const scanned = await scanArtifacts({
+    fetched,
+    declaredTools: declaredToolsByServer(catalog.files),
+    osv: offline ? undefined : createOsvClient(options.osvUrl ? { baseUrl: options.osvUrl } : {}),
+    trusted,
+    cache: fileCache(join(options.root, '.cache/build/scans')),
+    scannerDigest: await sourceDigest(join(import.meta.dirname, '../..'), SCANNER_SOURCES),
+    now: new Date(),
+  });
   const acknowledgements = acknowledgementsByServer(catalog);
-  const declaredTools = new Map<string, string[]>();
-  for (const file of catalog.files) {
-    if (file.location.kind === 'tools' && file.json?.value) {
-      declaredTools.set(
-        file.location.server,
-        ((file.json.value as DeclaredCapabilities).tools ?? []).map((t) => t.name),
-      );
-    }
-  }
-  const issues: Issue[] = [];
-  // One at a time: each scan streams a whole bundle, and several at once would only contend for the disk.
-  for (const target of targets) {
-    let outcome: BundleOutcome;
-    try {
-      const fetched = await fetchArtifact(target.url, target.sha256, {
-        cacheDir: join(options.root, '.cache/artifacts'),
-      });
-      const tools = declaredTools.get(target.server);
-      const report = await scanBundleFile(fetched.path, {
-        osv,
-        trusted,
-        listing: { listing: target.listing, ...(tools ? { declaredTools: tools } : {}) },
-      });
-      outcome = { kind: 'scanned', sha256: fetched.sha256, report };
-    } catch (error) {
-      if (!(error instanceof ArtifactFetchError)) throw error;
-      outcome = { kind: 'unavailable', message: error.message };
-    }
-    issues.push(...bundleIssues(target, outcome, acknowledgements.get(target.server) ?? []));
-  }
-  return issues;
+  return targets.flatMap((target) => {
+    const outcome = fetched.get(target)!;
+    const scan = scanned.get(target);
+    return bundleIssues(
+      target,
+      outcome.kind === 'file' && scan
+        ? { kind: 'scanned', sha256: outcome.sha256, report: scan.report }
+        : { kind: 'unavailable', message: outcome.kind === 'unavailable' ? outcome.message : 'not scanned' },
+      acknowledgements.get(target.server) ?? [],
+    );
+  });
 }

@@ -10,7 +10,17 @@ import { SCHEMA_DIR, OFFICIAL_SCHEMA_ID, OUR_SCHEMA_BASE } from './schema-files.
 import { pointer, type Finding } from './issues.ts';
 
 export type SchemaKind =
-  'listing' | 'status' | 'tools' | 'review' | 'curation' | 'policy' | 'config' | 'validation-report' | 'scan-report' | 'index' | 'server-record';
+  | 'listing'
+  | 'status'
+  | 'tools'
+  | 'review'
+  | 'curation'
+  | 'policy'
+  | 'config'
+  | 'validation-report'
+  | 'scan-report'
+  | 'index'
+  | 'server-record';
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default ?? formatsPlugin) as unknown as (

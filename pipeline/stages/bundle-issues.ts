@@ -10,6 +10,7 @@
  *   something other than what was reviewed.
  */
 import type { Curation, Issue, Listing, ScanFinding, ScanReport } from '../core/schema-types.gen.ts';
+import { bundleLocation, type BundleLocation } from '../core/bundle-location.ts';
 import { pointer, toIssue } from '../core/issues.ts';
 import type { LoadedCatalog } from './load.ts';
 
@@ -20,15 +21,21 @@ export interface BundleTarget {
   listing: Listing;
   /** Index of the package in `packages`. */
   index: number;
-  url: string;
+  /** Where the bytes are: a download, or a file of the catalog repository. */
+  location: Extract<BundleLocation, { kind: 'url' | 'catalog' }>;
   sha256: string | undefined;
 }
+
+/** The URL or catalog path of a target, for messages. */
+export const targetSource = ({ location }: BundleTarget): string =>
+  location.kind === 'url' ? location.url : location.path;
 
 export type Acknowledgement = NonNullable<Curation['acknowledgements']>[number];
 
 /**
  * Every `mcpb` package of the loaded listings, or, with `changed`, of the listings whose file or
- * whose server's curation changed: an unrelated pull request is not judged by a newer rule set.
+ * whose server's curation or catalog-hosted bundle changed: an unrelated pull request is not
+ * judged by a newer rule set.
  */
 export function bundleTargets(catalog: LoadedCatalog, changed?: ReadonlySet<string>): BundleTarget[] {
   const curated = new Set<string>();
@@ -39,16 +46,21 @@ export function bundleTargets(catalog: LoadedCatalog, changed?: ReadonlySet<stri
   for (const file of catalog.files) {
     const { location } = file;
     if (location.kind !== 'listing' || !file.json || file.json.findings.length > 0) continue;
-    if (changed && !changed.has(location.path) && !curated.has(location.server)) continue;
+    const listingChanged = !changed || changed.has(location.path) || curated.has(location.server);
     const listing = file.json.value as Listing;
     (listing.packages ?? []).forEach((pkg, index) => {
-      if (pkg.registryType !== 'mcpb' || !pkg.identifier.startsWith('https://')) return;
+      if (pkg.registryType !== 'mcpb') return;
+      // An invalid identifier is already a validation error; there is nothing to fetch.
+      const where = bundleLocation(pkg.identifier);
+      if (where.kind === 'invalid') return;
+      // A pull request that replaces a catalog-hosted bundle's bytes is judged like a changed listing.
+      if (!listingChanged && !(where.kind === 'catalog' && changed?.has(where.path))) return;
       targets.push({
         file: location.path,
         server: location.server,
         listing,
         index,
-        url: pkg.identifier,
+        location: where,
         sha256: pkg.fileSha256,
       });
     });
@@ -90,7 +102,7 @@ export function bundleIssues(
     return [
       issue(
         'bundle-unavailable',
-        `The bundle could not be fetched (${outcome.message}). Check the URL; it must be a public https download.`,
+        `The bundle could not be read (${outcome.message}). Check the URL (a public https download) or the path under catalog/bundles/.`,
       ),
     ];
   }
@@ -99,7 +111,7 @@ export function bundleIssues(
     issues.push(
       issue(
         'bundle-sha256-mismatch',
-        `The bundle served at ${target.url} has sha256 ${outcome.sha256}, not the ${target.sha256} the listing records. Publish a new version rather than replacing the asset.`,
+        `The bundle at ${targetSource(target)} has sha256 ${outcome.sha256}, not the ${target.sha256} the listing records. Publish a new version rather than replacing the asset.`,
         pointer('packages', target.index, 'fileSha256'),
       ),
     );

@@ -64,12 +64,12 @@ export function runCli(
  */
 export function runCliAsync(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; script?: string } = {},
 ): Promise<{ stdout: string; stderr: string; status: number }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(REPO_ROOT, 'pipeline/cli.ts'), ...args],
+      [join(REPO_ROOT, options.script ?? 'pipeline/cli.ts'), ...args],
       { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, GITHUB_ACTIONS: '', ...options.env }, encoding: 'utf8' },
       (error, stdout, stderr) => resolve({ stdout, stderr, status: error ? Number(error.code ?? 1) : 0 }),
     );

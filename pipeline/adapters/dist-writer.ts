@@ -1,0 +1,109 @@
+/**
+ * Writes the emitted files into dist/. Incremental: `.dist-manifest.json` records the sha256 of
+ * every file the last build wrote, so a rebuild after one changed listing rewrites a handful of
+ * files out of tens of thousands, and a file the catalog no longer produces is removed (only
+ * files this writer wrote: nothing else in dist/ is touched). Every file is written to a
+ * temporary name and renamed, so a killed build leaves each file old or new, never torn; the
+ * caller writes index.json, the root that names everything else by digest, last.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { mapLimit } from '../core/concurrency.ts';
+import type { EmittedFile } from '../emit/types.ts';
+
+export const DIST_MANIFEST = '.dist-manifest.json';
+
+/** A file copied as it is (a catalog-hosted bundle), by its known sha256. */
+export interface DistCopy {
+  from: string;
+  path: string;
+  sha256: string;
+}
+
+export interface DistWriteResult {
+  written: number;
+  unchanged: number;
+  removed: number;
+}
+
+type Manifest = Record<string, string>;
+
+export async function writeDist(
+  out: string,
+  files: readonly EmittedFile[],
+  copies: readonly DistCopy[] = [],
+): Promise<DistWriteResult> {
+  const before = await readManifest(out);
+  const after: Manifest = {};
+  const result: DistWriteResult = { written: 0, unchanged: 0, removed: 0 };
+  const directories = new Set<string>();
+  const ensureDir = async (path: string) => {
+    const dir = dirname(join(out, path));
+    if (directories.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    directories.add(dir);
+  };
+  const present = async (path: string, sha256: string) =>
+    before[path] === sha256 &&
+    (await stat(join(out, path)).then(
+      () => true,
+      () => false,
+    ));
+
+  const writes = files.map((file) => ({ file, sha256: sha256Of(file.body) }));
+  await mapLimit(writes, 16, async ({ file, sha256 }) => {
+    after[file.path] = sha256;
+    if (await present(file.path, sha256)) return void result.unchanged++;
+    await ensureDir(file.path);
+    await atomicWrite(join(out, file.path), file.body);
+    result.written++;
+  });
+  for (const copy of copies) {
+    after[copy.path] = copy.sha256;
+    if (await present(copy.path, copy.sha256)) {
+      result.unchanged++;
+      continue;
+    }
+    await ensureDir(copy.path);
+    const temporary = temporaryName(join(out, copy.path));
+    await copyFile(copy.from, temporary);
+    await rename(temporary, join(out, copy.path));
+    result.written++;
+  }
+  for (const path of Object.keys(before)) {
+    if (path in after) continue;
+    await rm(join(out, path), { force: true });
+    result.removed++;
+  }
+  await atomicWrite(join(out, DIST_MANIFEST), JSON.stringify(sortKeys(after)) + '\n');
+  return result;
+}
+
+export async function atomicWrite(path: string, body: string | Uint8Array): Promise<void> {
+  const temporary = temporaryName(path);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(temporary, body);
+  await rename(temporary, path);
+}
+
+async function readManifest(out: string): Promise<Manifest> {
+  try {
+    const value = JSON.parse(await readFile(join(out, DIST_MANIFEST), 'utf8')) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Manifest) : {};
+  } catch {
+    return {};
+  }
+}
+
+function sha256Of(body: string | Uint8Array): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+function temporaryName(path: string): string {
+  return `${path}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+function sortKeys(manifest: Manifest): Manifest {
+  return Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,53 @@
+/**
+ * Stage 8, emit: every deployable file of dist/ from the published model. Pure; the dist writer
+ * puts the files on disk and index.json, the signed root that names the rest by digest, goes last.
+ */
+import { createHash } from 'node:crypto';
+import type { AttestationSigner, SerializedBundle } from '../adapters/sigstore-sign.ts';
+import { indexStatement } from '../core/attestation.ts';
+import type { CatalogIndex } from '../core/schema-types.gen.ts';
+import { emitBadges } from '../emit/badges.ts';
+import { emitFeed } from '../emit/feed.ts';
+import { emitRegistryApi } from '../emit/registry-api.ts';
+import { emitSearch } from '../emit/search.ts';
+import type { EmittedFile } from '../emit/types.ts';
+import type { Model } from './model.ts';
+
+export function emitCatalog(model: Model, baseUrl: string | undefined, extra: readonly EmittedFile[]): EmittedFile[] {
+  const emitModel = { index: model.index, records: model.records, baseUrl };
+  return [
+    ...model.files,
+    ...extra,
+    ...emitSearch(emitModel),
+    ...emitRegistryApi(emitModel),
+    ...emitFeed(emitModel),
+    ...emitBadges(emitModel),
+  ];
+}
+
+export function serializeIndex(index: CatalogIndex): Buffer {
+  return Buffer.from(JSON.stringify(index) + '\n');
+}
+
+/** index.json's bytes and the sigstore bundle of its statement (digest, serial, expiry, catalog). */
+export async function signIndex(
+  index: CatalogIndex,
+  signer: AttestationSigner,
+  catalog: string,
+): Promise<{ bytes: Buffer; bundle: string; statementBundle: SerializedBundle }> {
+  const bytes = serializeIndex(index);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const statementBundle = await signer.sign(
+    indexStatement({ sha256, serial: index.serial, expires: index.expires, catalog }),
+  );
+  return { bytes, bundle: JSON.stringify(statementBundle) + '\n', statementBundle };
+}
+
+/**
+ * True when two indexes publish the same thing, whatever their serial, time and expiry: then the
+ * previous signed index can stand, and an unchanged catalog re-signs nothing.
+ */
+export function samePublication(a: CatalogIndex, b: CatalogIndex): boolean {
+  const content = ({ generatedAt: _g, serial: _s, expires: _e, ...rest }: CatalogIndex) => JSON.stringify(rest);
+  return content(a) === content(b);
+}
