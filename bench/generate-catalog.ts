@@ -137,8 +137,9 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-class Rng {
-  private readonly next: () => number;
+/** A seeded source of the choices synthetic data makes. */
+export class Rng {
+  protected readonly next: () => number;
   constructor(seed: number) {
     this.next = mulberry32(seed);
   }

@@ -9,7 +9,7 @@
 import type { EmitModel } from '../pipeline/emit/types.ts';
 import { buildEmitModel, type ServerSpec } from '../pipeline/emit/test-model.ts';
 import type { TrustLevel, Verdict } from '../pipeline/core/schema-types.gen.ts';
-import { mulberry32 } from './generate-catalog.ts';
+import { Rng } from './generate-catalog.ts';
 
 const COMMON = (
   'the a to and of for with in on from by your that this is it as or be can you all any each ' +
@@ -38,21 +38,7 @@ const CATEGORIES = ['development', 'data', 'ai-ml', 'productivity', 'security', 
 const TRUST: TrustLevel[] = ['official', 'verified', 'community', 'community', 'unverified', 'unverified'];
 const VERDICTS: (Verdict | undefined)[] = ['pass', 'pass', 'pass', 'review', 'reject', undefined];
 
-class Rng {
-  private readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  /** Integer in [min, max], both inclusive. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)]!;
-  }
+class ZipfRng extends Rng {
   /** Index in [0, n) with probability ∝ 1/(rank+1): the shape of word frequencies in text. */
   zipf(n: number): number {
     // Inverse CDF of the continuous 1/x law on [1, n+1].
@@ -66,14 +52,14 @@ function pseudoWord(rng: Rng): string {
   return word;
 }
 
-function vocabulary(rng: Rng, size: number): string[] {
+function vocabulary(rng: ZipfRng, size: number): string[] {
   const words = new Set(COMMON);
   while (words.size < size) words.add(pseudoWord(rng));
   return [...words];
 }
 
 /** Words until the text reaches `length` characters (cut at a word boundary), as one sentence. */
-function sentence(rng: Rng, words: readonly string[], length: number): string {
+function sentence(rng: ZipfRng, words: readonly string[], length: number): string {
   let text = '';
   while (text.length < length) text += (text ? ' ' : '') + words[rng.zipf(words.length)]!;
   text = text.slice(0, length).replace(/\s+\S*$/, '') || text.slice(0, length);
@@ -81,7 +67,7 @@ function sentence(rng: Rng, words: readonly string[], length: number): string {
 }
 
 /** Sentences of 40–140 characters until `length` is reached. */
-function paragraph(rng: Rng, words: readonly string[], length: number): string {
+function paragraph(rng: ZipfRng, words: readonly string[], length: number): string {
   const sentences: string[] = [];
   let total = 0;
   while (total < length) {
@@ -92,11 +78,11 @@ function paragraph(rng: Rng, words: readonly string[], length: number): string {
   return sentences.join(' ');
 }
 
-function slug(rng: Rng, words: readonly string[], parts: number): string {
+function slug(rng: ZipfRng, words: readonly string[], parts: number): string {
   return Array.from({ length: parts }, () => words[rng.zipf(words.length)]!.toLowerCase()).join('-');
 }
 
-function toolName(rng: Rng, words: readonly string[]): string {
+function toolName(rng: ZipfRng, words: readonly string[]): string {
   const verb = rng.pick(['get', 'list', 'create', 'update', 'delete', 'search', 'run', 'query', 'send', 'fetch']);
   const object = words[rng.zipf(words.length)]!;
   return rng.chance(0.5) ? `${verb}_${object}` : `${verb}${object[0]!.toUpperCase()}${object.slice(1)}`;
@@ -110,7 +96,7 @@ function isoDate(rng: Rng): string {
 
 /** `count` servers with realistic field lengths; see the file comment. */
 export function syntheticEmitModel(count: number, seed = 1): EmitModel {
-  const rng = new Rng(seed);
+  const rng = new ZipfRng(seed);
   const words = vocabulary(rng, 4000);
   const tagVocabulary = [...new Set(Array.from({ length: 600 }, () => slug(rng, words, rng.int(1, 2))))].slice(0, 300);
   const owners = Array.from({ length: Math.max(1, Math.ceil(count / 3)) }, () => slug(rng, words, rng.int(1, 2)));

@@ -5,7 +5,7 @@
  * the shared verifier accepts, caches that make a rebuild do nothing, a serial that only goes up,
  * and a dist check that notices tampering.
  */
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import type { CatalogIndex, Listing, ServerRecord } from './core/schema-types.ge
 import { validateSchema } from './core/schema-validator.ts';
 import { signIndex } from './stages/emit.ts';
 import { gitInit, readJson, runCliAsync, tempDir } from './test-support/fixtures.ts';
+import { p256KeyPair } from './test-support/keys.ts';
 
 const BUNDLE_SERVER = 'io.github.mcp-catalog/dateutil-clock';
 const SAMPLE_FILES = [
@@ -180,11 +181,7 @@ describe('the dist check refuses tampering', () => {
 
   it('an index signed by another key', async () => {
     const problems = await tampered(async (dist) => {
-      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const signer = keySigner({
-        privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      });
+      const signer = keySigner(p256KeyPair());
       const index = await readJson<CatalogIndex>(join(dist, 'index.json'));
       const signed = await signIndex(index, signer, 'MCP Catalog');
       await writeFile(join(dist, 'index.json.sigstore.json'), signed.bundle);

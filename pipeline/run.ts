@@ -19,7 +19,6 @@ import { loadTrustedCertificates } from './adapters/mcpb-signature-file.ts';
 import { createNpmDownloadsClient } from './adapters/npm-downloads.ts';
 import { createOsvClient, failFast } from './adapters/osv.ts';
 import { readPreviousIndex } from './adapters/previous-index.ts';
-import { SCANNER_SOURCES } from './commands/validate-bundles.ts';
 import { resolveSigning, type SigningMode } from './commands/signing.ts';
 import { resolveConfig } from './core/config.ts';
 import { hasErrors } from './core/issues.ts';
@@ -31,7 +30,7 @@ import { fetchArtifacts } from './stages/fetch.ts';
 import { loadCatalog } from './stages/load.ts';
 import { buildModel } from './stages/model.ts';
 import { attestArtifacts } from './stages/attest.ts';
-import { declaredToolsByServer, scanArtifacts } from './stages/scan-artifacts.ts';
+import { declaredToolsByServer, scanArtifacts, SCANNER_SOURCES } from './stages/scan-artifacts.ts';
 import { fetchStats, previousStats } from './stages/stats.ts';
 import { statsTargets } from './stages/stats-targets.ts';
 import { validateCatalog } from './stages/validate.ts';
@@ -180,7 +179,7 @@ if (keep) {
 }
 
 // Check the built output, not just the build: signatures, digests, schema and counts.
-const problems = await verifyDist(out, await signing.policy(), catalog);
+const problems = await verifyDist(out, await signing.policy(), { catalog, changed: new Set(written.paths) });
 for (const problem of problems) console.error(`dist check: ${problem}`);
 step(`verify: ${problems.length} problems;`);
 log(`${model.index.servers.length} servers, serial ${model.index.serial}, expires ${model.index.expires}: ${out}`);

@@ -22,7 +22,7 @@ describe('writeDist', () => {
         ],
         [copy],
       ),
-    ).toEqual({ written: 3, unchanged: 0, removed: 0 });
+    ).toMatchObject({ written: 3, unchanged: 0, removed: 0 });
     await writeFile(join(out, 'foreign.txt'), 'not ours');
     const mtime = (await stat(join(out, 'a.json'))).mtimeMs;
 
@@ -37,6 +37,7 @@ describe('writeDist', () => {
       ),
     ).toEqual({
       written: 1,
+      paths: ['deep/c.json'],
       unchanged: 2,
       removed: 1,
     });

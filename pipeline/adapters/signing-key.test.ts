@@ -11,16 +11,8 @@ import {
   loadKeyPair,
   publicKeyId,
   SigningError,
-  type KeyPairPem,
 } from './signing-key.ts';
-
-function p256(): KeyPairPem {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return {
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-}
+import { p256KeyPair as p256 } from '../test-support/keys.ts';
 
 async function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<string> {
   try {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import {
   type SerializedBundle,
 } from './sigstore-sign.ts';
 import { publicKeyId } from './signing-key.ts';
+import { p256KeyPair as p256 } from '../test-support/keys.ts';
 
 const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 
@@ -24,14 +25,6 @@ const statement = artifactStatement({
   scanReport: { sha256: 'b'.repeat(64), verdict: 'pass', ruleset: { name: 'mcp-catalog-core', version: '1.0.0' } },
   catalog: 'https://catalog.example',
 });
-
-function p256() {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return {
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-}
 
 async function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<string> {
   try {

@@ -29,6 +29,7 @@ import {
   type TrustPolicy,
   type TrustedRootJson,
 } from './sigstore-verify.ts';
+import { p256KeyPair as p256 } from '../test-support/keys.ts';
 
 const artifact = Buffer.from('the bytes of weather.mcpb');
 const artifactSha256 = createHash('sha256').update(artifact).digest('hex');
@@ -48,14 +49,6 @@ function statementFor(sha256: string): Statement {
 }
 const statement = statementFor(artifactSha256);
 const EXPECT = { predicateType: ARTIFACT_PREDICATE_TYPE, subjectName: SUBJECT };
-
-function p256() {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return {
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-}
 
 async function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<string> {
   try {

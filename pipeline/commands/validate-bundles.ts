@@ -11,7 +11,7 @@ import type { CatalogConfig, Issue } from '../core/schema-types.gen.ts';
 import { acknowledgementsByServer, bundleIssues, bundleTargets } from '../stages/bundle-issues.ts';
 import { fetchArtifacts } from '../stages/fetch.ts';
 import type { LoadedCatalog } from '../stages/load.ts';
-import { declaredToolsByServer, scanArtifacts } from '../stages/scan-artifacts.ts';
+import { declaredToolsByServer, scanArtifacts, SCANNER_SOURCES } from '../stages/scan-artifacts.ts';
 
 export interface BundleCheckOptions {
   root: string;
@@ -20,14 +20,6 @@ export interface BundleCheckOptions {
   osvUrl?: string;
   offline?: boolean;
 }
-
-/** The scanner's code, digested into every scan cache key. */
-export const SCANNER_SOURCES = [
-  'pipeline/scan',
-  'pipeline/stages/inspect.ts',
-  'pipeline/stages/scan.ts',
-  'pipeline/core',
-];
 
 export async function checkBundles(catalog: LoadedCatalog, options: BundleCheckOptions): Promise<Issue[]> {
   const targets = bundleTargets(catalog, options.changed);

@@ -28,7 +28,21 @@ import { SEARCH_MANIFEST_PATH } from '../emit/search.ts';
 import type { LoadedCatalog } from '../stages/load.ts';
 import { UsageError, type CommandResult } from './args.ts';
 
-export async function verifyDist(out: string, policy: TrustPolicy, catalog?: LoadedCatalog): Promise<string[]> {
+export interface VerifyDistScope {
+  /** The catalog built: index.json must list each of its servers that is not deleted. */
+  catalog?: LoadedCatalog;
+  /**
+   * The paths this build wrote. Per-server files outside it (and their artifacts) were checked by
+   * the build that wrote them, and the dist writer found them unchanged since: they are skipped.
+   */
+  changed?: ReadonlySet<string>;
+}
+
+export async function verifyDist(
+  out: string,
+  policy: TrustPolicy,
+  { catalog, changed }: VerifyDistScope = {},
+): Promise<string[]> {
   const problems: string[] = [];
   const read = (path: string) => readFile(join(out, path));
   const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -78,6 +92,7 @@ export async function verifyDist(out: string, policy: TrustPolicy, catalog?: Loa
     return file;
   };
   for (const server of index.servers) {
+    if (changed && !changed.has(server.detail.path)) continue;
     const detail = await matches(server.detail, `index.json (${server.name})`);
     if (!detail) continue;
     const record = JSON.parse(detail.toString('utf8')) as ServerRecord;

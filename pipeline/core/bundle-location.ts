@@ -39,3 +39,8 @@ export function bundleLocation(identifier: string): BundleLocation {
   }
   return { kind: 'catalog', path: `${CATALOG_DIR}/${identifier}` };
 }
+
+/** Where a catalog-hosted bundle sits in dist/ and in index URLs: its path under catalog/. */
+export function publishedBundlePath(catalogPath: string): string {
+  return catalogPath.slice(CATALOG_DIR.length + 1);
+}

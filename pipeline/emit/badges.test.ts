@@ -1,6 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { EmitError, emitBadges, serverPathSegments } from './badges.ts';
+import { makeBadge } from 'badge-maker';
+import { badge, EmitError, emitBadges, serverPathSegments } from './badges.ts';
 import { buildEmitModel, type ModelSpec, type ServerSpec } from './test-model.ts';
 
 /** badge-maker's named colours (badge-maker/lib/color.js), as they appear in the SVG. */
@@ -146,5 +147,19 @@ describe('emitBadges', () => {
       expect((error as EmitError).code).toBe('unsafe-server-name');
     }
     expect(serverPathSegments('io.github.a-b/c_d.e')).toEqual(['io.github.a-b', 'c_d.e']);
+  });
+});
+
+describe('badge layout reuse', () => {
+  it('gives exactly what badge-maker gives for the same label, message, colour and link', () => {
+    for (const link of ['https://acme.example/servers/io.github.a/b/', 'servers/x/?a=1&b=<2>"\'']) {
+      for (const [label, message, color] of [
+        ['mcp catalog', 'listed', 'blue'],
+        ['scan', 'pass', 'brightgreen'],
+        ['a & b', '<script>', 'red'],
+      ] as const) {
+        expect(badge(label, message, color, link)).toBe(makeBadge({ label, message, color, links: [link] }));
+      }
+    }
   });
 });

@@ -10,7 +10,7 @@
  */
 import { makeBadge } from 'badge-maker';
 import type { IndexServer, TrustLevel, Verdict } from '../core/schema-types.gen.ts';
-import { serverPageUrl, stripNonXmlChars } from './feed.ts';
+import { serverPageUrl, stripNonXmlChars, xmlText } from './feed.ts';
 import type { EmitModel, EmittedFile } from './types.ts';
 
 export type EmitErrorCode = 'unsafe-server-name';
@@ -60,13 +60,27 @@ function ratingColor(average: number): string {
   return 'red';
 }
 
-function badge(label: string, message: string, color: string, link: string): string {
-  return makeBadge({
-    label: stripNonXmlChars(label),
-    message: stripNonXmlChars(message),
-    color,
-    links: [link],
-  });
+/**
+ * badge-maker lays out the text (about 40 µs a badge, so 20,000 badges cost most of a rebuild);
+ * badges differ mostly only in their link. Each distinct label, message and colour is laid out once
+ * with a placeholder link, which is then replaced by the real one, escaped as badge-maker escapes it.
+ */
+const LINK_PLACEHOLDER = 'https://link.placeholder.invalid/';
+const layouts = new Map<string, string>();
+
+export function badge(label: string, message: string, color: string, link: string): string {
+  const key = JSON.stringify([label, message, color]);
+  let layout = layouts.get(key);
+  if (layout === undefined) {
+    layout = makeBadge({
+      label: stripNonXmlChars(label),
+      message: stripNonXmlChars(message),
+      color,
+      links: [LINK_PLACEHOLDER],
+    });
+    layouts.set(key, layout);
+  }
+  return layout.replaceAll(LINK_PLACEHOLDER, xmlText(link));
 }
 
 function serverBadges(server: IndexServer, catalogLabel: string, baseUrl: string | undefined): EmittedFile[] {

@@ -10,6 +10,7 @@ import type { JsonCache } from '../adapters/build-cache.ts';
 import type { DistCopy } from '../adapters/dist-writer.ts';
 import type { AttestationSigner } from '../adapters/sigstore-sign.ts';
 import { artifactStatement } from '../core/attestation.ts';
+import { publishedBundlePath } from '../core/bundle-location.ts';
 import type { EmittedFile } from '../emit/types.ts';
 import type { BundleTarget } from './bundle-issues.ts';
 import type { FetchOutcome } from './fetch.ts';
@@ -54,7 +55,7 @@ export async function attestArtifacts(input: AttestInput): Promise<AttestOutput>
     const report = jsonFile(`reports/${outcome.sha256}.json`, scan.report);
     files.set(report.file.path, report.file);
     const { listing } = target;
-    const hosted = target.location.kind === 'catalog' ? target.location.path.replace(/^catalog\//, '') : undefined;
+    const hosted = target.location.kind === 'catalog' ? publishedBundlePath(target.location.path) : undefined;
     const fileName = basename(
       target.location.kind === 'catalog' ? target.location.path : new URL(target.location.url).pathname,
     );

@@ -3,7 +3,7 @@
  * puts the files on disk and index.json, the signed root that names the rest by digest, goes last.
  */
 import { createHash } from 'node:crypto';
-import type { AttestationSigner, SerializedBundle } from '../adapters/sigstore-sign.ts';
+import type { AttestationSigner } from '../adapters/sigstore-sign.ts';
 import { indexStatement } from '../core/attestation.ts';
 import type { CatalogIndex } from '../core/schema-types.gen.ts';
 import { emitBadges } from '../emit/badges.ts';
@@ -34,13 +34,11 @@ export async function signIndex(
   index: CatalogIndex,
   signer: AttestationSigner,
   catalog: string,
-): Promise<{ bytes: Buffer; bundle: string; statementBundle: SerializedBundle }> {
+): Promise<{ bytes: Buffer; bundle: string }> {
   const bytes = serializeIndex(index);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const statementBundle = await signer.sign(
-    indexStatement({ sha256, serial: index.serial, expires: index.expires, catalog }),
-  );
-  return { bytes, bundle: JSON.stringify(statementBundle) + '\n', statementBundle };
+  const bundle = await signer.sign(indexStatement({ sha256, serial: index.serial, expires: index.expires, catalog }));
+  return { bytes, bundle: JSON.stringify(bundle) + '\n' };
 }
 
 /**

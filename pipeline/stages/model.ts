@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import semver from 'semver';
+import { publishedBundlePath } from '../core/bundle-location.ts';
 import { PUBLISHER_META_KEY } from '../core/schema-files.ts';
 import type {
   Artifact,
@@ -266,7 +267,7 @@ function artifactOf(
   facts: ArtifactFacts | undefined,
   acknowledgements: readonly Acknowledgement[],
 ): Artifact {
-  const url = target.location.kind === 'url' ? target.location.url : target.location.path.replace(/^catalog\//, '');
+  const url = target.location.kind === 'url' ? target.location.url : publishedBundlePath(target.location.path);
   const base = { package: target.index, url, sha256: target.sha256 ?? '' };
   if (!facts || facts.kind === 'unavailable') {
     return { ...base, status: 'unavailable', problem: facts?.problem ?? 'The build did not fetch this bundle.' };

@@ -38,6 +38,17 @@ interface CacheEntry {
   report: ScanReport;
 }
 
+/** The scanner's code (paths from the repository root), digested into every scan cache key. */
+export const SCANNER_SOURCES = [
+  'pipeline/scan',
+  'pipeline/stages/inspect.ts',
+  'pipeline/stages/scan.ts',
+  'pipeline/core',
+  'pipeline/adapters/zip-reader.ts',
+  'pipeline/adapters/mcpb-signature-file.ts',
+  'pipeline/adapters/osv.ts',
+];
+
 const DAY = 24 * 60 * 60 * 1000;
 const OSV_UNAVAILABLE = 'dependency-osv-unavailable';
 

@@ -1,0 +1,11 @@
+/** A fresh ECDSA P-256 key pair as PEM (PKCS#8 and SPKI), the kind key-mode signing uses. */
+import { generateKeyPairSync } from 'node:crypto';
+import type { KeyPairPem } from '../adapters/signing-key.ts';
+
+export function p256KeyPair(): KeyPairPem {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
