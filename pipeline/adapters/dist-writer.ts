@@ -55,7 +55,11 @@ export async function writeDist(
     after[file.path] = sha256;
     if (present(file.path, sha256)) return void result.unchanged++;
     await ensureDir(file.path);
-    await atomicWrite(join(out, file.path), file.body);
+    // A file no index has named yet is written in place: until index.json (written last) names
+    // it, no reader looks for it, and a torn one is rewritten next time (it is not in the
+    // manifest). A file that replaces another goes through a temporary name and a rename.
+    if (file.path in before) await atomicWrite(join(out, file.path), file.body);
+    else await writeFile(join(out, file.path), file.body);
     result.written++;
     result.paths.push(file.path);
   });
