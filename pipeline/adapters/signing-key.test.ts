@@ -10,19 +10,8 @@ import {
   ensureDevKey,
   loadKeyPair,
   publicKeyId,
-  SigningError,
 } from './signing-key.ts';
-import { p256KeyPair as p256 } from '../test-support/keys.ts';
-
-async function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SigningError);
-    return (error as SigningError).code;
-  }
-  throw new Error('expected a SigningError');
-}
+import { p256KeyPair as p256, signingErrorCode as codeOf } from '../test-support/keys.ts';
 
 describe('publicKeyId', () => {
   it('is the sha256 of the SPKI DER, as `openssl pkey -pubin -outform DER | sha256sum` computes it', () => {

@@ -13,7 +13,7 @@ import {
   type SerializedBundle,
 } from './sigstore-sign.ts';
 import { publicKeyId } from './signing-key.ts';
-import { p256KeyPair as p256 } from '../test-support/keys.ts';
+import { p256KeyPair as p256, signingErrorCode as codeOf } from '../test-support/keys.ts';
 
 const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 
@@ -25,16 +25,6 @@ const statement = artifactStatement({
   scanReport: { sha256: 'b'.repeat(64), verdict: 'pass', ruleset: { name: 'mcp-catalog-core', version: '1.0.0' } },
   catalog: 'https://catalog.example',
 });
-
-async function codeOf(promise: Promise<unknown> | (() => unknown)): Promise<string> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SigningError);
-    return (error as SigningError).code;
-  }
-  throw new Error('expected a SigningError');
-}
 
 function payloadOf(bundle: SerializedBundle): unknown {
   return JSON.parse(Buffer.from(bundle.dsseEnvelope!.payload, 'base64').toString('utf8'));
