@@ -120,6 +120,17 @@ describe('npm run build', () => {
     expect(await verifyDist(out, await devPolicy(root))).toEqual([]);
   }, 60_000);
 
+  it('re-signs an unchanged index when the signing key changed, so dist/ still verifies', async () => {
+    const other = await smallCatalog();
+    expect((await build(other)).status).toBe(0);
+    await rm(join(other, '.signing'), { recursive: true });
+    const result = await build(other);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).not.toMatch(/index\.json unchanged/);
+    expect(await verifyDist(join(other, 'dist'), await devPolicy(other))).toEqual([]);
+    await rm(other, { recursive: true, force: true });
+  }, 60_000);
+
   it('publishes nothing when the catalog has errors, and keeps the last good dist/', async () => {
     const broken = await smallCatalog();
     const ok = await build(broken);

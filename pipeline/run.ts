@@ -34,7 +34,7 @@ import { declaredToolsByServer, scanArtifacts, SCANNER_SOURCES } from './stages/
 import { fetchStats, previousStats } from './stages/stats.ts';
 import { statsTargets } from './stages/stats-targets.ts';
 import { validateCatalog } from './stages/validate.ts';
-import { verifyDist } from './commands/verify-dist.ts';
+import { indexSignatureHolds, verifyDist } from './commands/verify-dist.ts';
 
 const { values } = parseArgs({
   options: {
@@ -51,6 +51,14 @@ const { values } = parseArgs({
 const root = resolve(values.root ?? '.');
 const out = resolve(values.out ?? join(root, 'dist'));
 const offline = values.offline ?? false;
+// Bad flags fail before any work is done.
+const SIGNING_MODES: readonly SigningMode[] = ['dev', 'key', 'keyless'];
+if (values.signing !== undefined && !SIGNING_MODES.includes(values.signing as SigningMode))
+  throw new Error(`--signing ${values.signing}: use one of ${SIGNING_MODES.join(', ')}.`);
+const signingMode = values.signing as SigningMode | undefined;
+const validityDays = Number(values['expires-days'] ?? 14);
+if (!(validityDays > 0)) throw new Error(`--expires-days ${values['expires-days']}: give a positive number of days.`);
+const validityMs = validityDays * 86_400_000;
 const now = new Date();
 const log = (message: string) => console.log(message);
 const started = performance.now();
@@ -70,6 +78,8 @@ if (hasErrors(issues)) {
   process.exit(1);
 }
 const config = resolveConfig(catalog.config?.json?.value as CatalogConfig | undefined);
+/** Bound into every statement, so a statement from one catalog does not pass in a fork. */
+const catalogName = config.baseUrl ?? config.name;
 
 // The index published last time: serial, publishedAt and the stats fallback continue from it.
 const previous = await readPreviousIndex(values.previous ?? join(out, 'index.json'));
@@ -95,15 +105,11 @@ const scanned = await scanArtifacts({
   scannerDigest: await sourceDigest(join(import.meta.dirname, '..'), SCANNER_SOURCES),
   now,
 });
-step(
-  `scan: ${[...scanned.values()].filter((s) => !s.cached).length} scanned, ${[...scanned.values()].filter((s) => s.cached).length} cached;`,
-);
+const cachedScans = [...scanned.values()].filter((s) => s.cached).length;
+step(`scan: ${scanned.size - cachedScans} scanned, ${cachedScans} cached;`);
 
 // 6. hash and sign every verified artifact.
-const SIGNING_MODES: readonly SigningMode[] = ['dev', 'key', 'keyless'];
-if (values.signing !== undefined && !SIGNING_MODES.includes(values.signing as SigningMode))
-  throw new Error(`--signing ${values.signing}: use one of ${SIGNING_MODES.join(', ')}.`);
-const signing = await resolveSigning(config, root, values.signing as SigningMode | undefined);
+const signing = await resolveSigning(config, root, signingMode);
 log(signing.note);
 const attested = await attestArtifacts({
   targets,
@@ -111,7 +117,7 @@ const attested = await attestArtifacts({
   scanned,
   signer: signing.signer,
   cache: fileCache(join(root, '.cache/build/attestations')),
-  catalogName: config.baseUrl ?? config.name,
+  catalogName,
 });
 step(`sign: ${attested.signed} signed, ${attested.reused} reused;`);
 
@@ -142,9 +148,6 @@ step(
 );
 
 // 8. emit: the model, then every file, then index.json last and signed.
-const validityDays = Number(values['expires-days'] ?? 14);
-if (!(validityDays > 0)) throw new Error(`--expires-days ${values['expires-days']}: give a positive number of days.`);
-const validityMs = validityDays * 86_400_000;
 const model = buildModel({
   catalog,
   config,
@@ -156,15 +159,18 @@ const model = buildModel({
   now,
   validityMs,
 });
-// An index that publishes what the previous one did, and is far from expiry, stands as it is:
-// nothing is re-signed. Otherwise index.json gets a new serial and expiry and a new signature.
+// An index that publishes what the previous one did, is far from expiry, and is signed by today's
+// signer, stands as it is: nothing is re-signed. Otherwise index.json gets a new serial and expiry
+// and a new signature (a changed key must not leave an index that no longer verifies).
 const previousSignature = join(out, 'index.json.sigstore.json');
+const policy = await signing.policy();
 const keep =
   previousIndex !== undefined &&
   previous.from === join(out, 'index.json') &&
   samePublication(previousIndex, model.index) &&
   Date.parse(previousIndex.expires) - now.getTime() > validityMs / 2 &&
-  existsSync(previousSignature);
+  existsSync(previousSignature) &&
+  (await indexSignatureHolds(out, policy));
 if (keep) model.index = previousIndex;
 const files = emitCatalog(model, config.baseUrl, attested.files);
 const written = await writeDist(out, files, attested.copies);
@@ -173,13 +179,13 @@ if (signing.publicKeyPem) await atomicWrite(join(out, 'signing-key.pub.pem'), si
 if (keep) {
   log(`index.json unchanged since serial ${model.index.serial}: kept with its signature`);
 } else {
-  const index = await signIndex(model.index, signing.signer, config.baseUrl ?? config.name);
+  const index = await signIndex(model.index, signing.signer, catalogName);
   await atomicWrite(previousSignature, index.bundle);
   await atomicWrite(join(out, 'index.json'), index.bytes);
 }
 
 // Check the built output, not just the build: signatures, digests, schema and counts.
-const problems = await verifyDist(out, await signing.policy(), { catalog, changed: new Set(written.paths) });
+const problems = await verifyDist(out, policy, { catalog, changed: new Set(written.paths) });
 for (const problem of problems) console.error(`dist check: ${problem}`);
 step(`verify: ${problems.length} problems;`);
 log(`${model.index.servers.length} servers, serial ${model.index.serial}, expires ${model.index.expires}: ${out}`);

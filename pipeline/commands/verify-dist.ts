@@ -28,6 +28,25 @@ import { SEARCH_MANIFEST_PATH } from '../emit/search.ts';
 import type { LoadedCatalog } from '../stages/load.ts';
 import { UsageError, type CommandResult } from './args.ts';
 
+function verifyIndexSignature(out: string, bytes: Uint8Array, policy: TrustPolicy) {
+  return readFile(join(out, 'index.json.sigstore.json')).then((bundle) =>
+    verifyAttestation(bundle, { bytes }, policy, {
+      predicateType: INDEX_PREDICATE_TYPE,
+      subjectName: INDEX_SUBJECT_NAME,
+    }),
+  );
+}
+
+/** Whether dist/index.json and its signature verify under `policy` (false on any problem). */
+export async function indexSignatureHolds(out: string, policy: TrustPolicy): Promise<boolean> {
+  try {
+    await verifyIndexSignature(out, await readFile(join(out, 'index.json')), policy);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface VerifyDistScope {
   /** The catalog built: index.json must list each of its servers that is not deleted. */
   catalog?: LoadedCatalog;
@@ -58,12 +77,7 @@ export async function verifyDist(
 
   const bytes = await attempt('index.json', () => read('index.json'));
   if (!bytes) return problems;
-  const verified = await attempt('index.json signature', async () =>
-    verifyAttestation(await read('index.json.sigstore.json'), { bytes }, policy, {
-      predicateType: INDEX_PREDICATE_TYPE,
-      subjectName: INDEX_SUBJECT_NAME,
-    }),
-  );
+  const verified = await attempt('index.json signature', () => verifyIndexSignature(out, bytes, policy));
   const index = JSON.parse(bytes.toString('utf8')) as CatalogIndex;
   for (const finding of validateSchema('index', index)) problems.push(`index.json${finding.path}: ${finding.message}`);
   if (verified) {
