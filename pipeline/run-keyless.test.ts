@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDist } from './commands/verify-dist.ts';
@@ -49,6 +49,12 @@ describe('npm run build, keyless', () => {
     ])
       await cp(join(REPO_ROOT, path), join(root, path), { recursive: true });
     await writeFile(join(root, 'trusted-root.json'), JSON.stringify(services.trustedRoot));
+    // A publishing build needs baseUrl (the registry API's links are absolute on it).
+    const config = JSON.parse(await readFile(join(root, 'catalog.config.json'), 'utf8')) as object;
+    await writeFile(
+      join(root, 'catalog.config.json'),
+      JSON.stringify({ ...config, baseUrl: 'https://acme.github.io/mcp-catalog/' }),
+    );
     gitInit(root);
   }, 60_000);
 

@@ -19,11 +19,13 @@ import { loadTrustedCertificates } from './adapters/mcpb-signature-file.ts';
 import { createNpmDownloadsClient } from './adapters/npm-downloads.ts';
 import { createOsvClient, failFast } from './adapters/osv.ts';
 import { readPreviousIndex } from './adapters/previous-index.ts';
+import { statusChangedTimes } from './adapters/status-times.ts';
 import { resolveSigning, type SigningMode } from './commands/signing.ts';
 import { resolveConfig } from './core/config.ts';
 import { hasErrors } from './core/issues.ts';
 import { annotate, formatIssue } from './core/report.ts';
 import type { CatalogConfig } from './core/schema-types.gen.ts';
+import { registryApiPlan, vscodeGaps } from './emit/registry-api.ts';
 import { bundleTargets } from './stages/bundle-issues.ts';
 import { emitCatalog, samePublication, signIndex } from './stages/emit.ts';
 import { fetchArtifacts } from './stages/fetch.ts';
@@ -111,6 +113,14 @@ step(`scan: ${scanned.size - cachedScans} scanned, ${cachedScans} cached;`);
 // 6. hash and sign every verified artifact.
 const signing = await resolveSigning(config, root, signingMode);
 log(signing.note);
+// The registry API needs absolute links: a published catalog without baseUrl fails here, a local
+// (dev-signed) build leaves the API out and says so.
+const registryApi = registryApiPlan(config.baseUrl, signing.mode !== 'dev');
+if ('error' in registryApi) {
+  console.error(registryApi.error);
+  process.exit(1);
+}
+if ('warning' in registryApi) log(registryApi.warning);
 const attested = await attestArtifacts({
   targets,
   fetched,
@@ -155,7 +165,8 @@ const model = buildModel({
   artifacts: attested.facts,
   stats: stats.stats,
   previous: previousIndex,
-  addedAt: await firstAddedTimes(root, 'catalog/servers'),
+  // Listings and reviews: when each file entered the catalog.
+  addedAt: await firstAddedTimes(root, 'catalog'),
   now,
   validityMs,
 });
@@ -172,7 +183,14 @@ const keep =
   existsSync(previousSignature) &&
   (await indexSignatureHolds(out, policy));
 if (keep) model.index = previousIndex;
-const files = emitCatalog(model, config.baseUrl, attested.files);
+if (registryApi.emit)
+  for (const gap of vscodeGaps(model))
+    log(`vscode: ${gap.name}@${gap.version} cannot be installed from VS Code: ${gap.reason}`);
+const files = emitCatalog(model, config.baseUrl, attested.files, {
+  emit: registryApi.emit,
+  statusChangedAt: await statusChangedTimes(root),
+  literalEncodedNames: config.registryApi?.literalEncodedNames ?? false,
+});
 const written = await writeDist(out, files, attested.copies);
 step(`emit: ${files.length + attested.copies.length} files, ${written.written} written, ${written.removed} removed;`);
 if (signing.publicKeyPem) await atomicWrite(join(out, 'signing-key.pub.pem'), signing.publicKeyPem);

@@ -67,4 +67,36 @@ describe('writeDist', () => {
     await writeDist(out, [{ path: 'x/y.json', body: 'y' }]);
     expect(await readdir(join(out, 'x'))).toEqual(['y.json']);
   });
+
+  it('replaces a folder by a file of the same name, and a file by a folder', async () => {
+    const out = await tempDir();
+    await writeDist(out, [
+      { path: 'v0.1/servers/a/versions/latest/index.html', body: 'old layout' },
+      { path: 'badges/a.svg', body: 'file' },
+    ]);
+    const result = await writeDist(out, [
+      { path: 'v0.1/servers/a/versions/latest', body: 'new layout' },
+      { path: 'badges/a.svg/listed.svg', body: 'folder' },
+    ]);
+    expect(result).toMatchObject({ written: 2, removed: 2 });
+    expect(await readFile(join(out, 'v0.1/servers/a/versions/latest'), 'utf8')).toBe('new layout');
+    expect(await readFile(join(out, 'badges/a.svg/listed.svg'), 'utf8')).toBe('folder');
+  });
+
+  it('keeps files of its own manifest that it is told to keep, and moves staged files', async () => {
+    const out = await tempDir();
+    const staged = join(out, '..', 'staged.html');
+    await writeFile(staged, 'page');
+    const options = { manifest: '.site-manifest.json' };
+    await writeDist(out, [], [{ from: staged, path: 'a/index.html', sha256: sha256('page'), move: true }], options);
+    await expect(stat(staged)).rejects.toThrow();
+    await writeDist(out, [{ path: 'b/index.html', body: 'b' }], [], { ...options, keep: ['a/index.html'] });
+    expect(await readFile(join(out, 'a/index.html'), 'utf8')).toBe('page');
+    expect(Object.keys(JSON.parse(await readFile(join(out, '.site-manifest.json'), 'utf8')))).toEqual([
+      'a/index.html',
+      'b/index.html',
+    ]);
+    // The other writer's manifest is untouched: each writer removes only its own files.
+    await expect(stat(join(out, DIST_MANIFEST))).rejects.toThrow();
+  });
 });

@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { mapLimit } from '../core/concurrency.ts';
 import type { EmittedFile } from '../emit/types.ts';
@@ -20,6 +20,8 @@ export interface DistCopy {
   from: string;
   path: string;
   sha256: string;
+  /** Move the file rather than copy it (a staging file on the same file system, not needed after). */
+  move?: boolean;
 }
 
 export interface DistWriteResult {
@@ -32,13 +34,23 @@ export interface DistWriteResult {
 
 type Manifest = Record<string, string>;
 
+export interface DistWriteOptions {
+  /** The manifest file, for a second writer with files of its own (the site writes `.site-manifest.json`). */
+  manifest?: string;
+  /** Paths written before that stay as they are without being given again (pages a partial build did not render). */
+  keep?: Iterable<string>;
+}
+
 export async function writeDist(
   out: string,
   files: readonly EmittedFile[],
   copies: readonly DistCopy[] = [],
+  options: DistWriteOptions = {},
 ): Promise<DistWriteResult> {
-  const before = await readManifest(out);
+  const manifestName = options.manifest ?? DIST_MANIFEST;
+  const before = await readManifest(out, manifestName);
   const after: Manifest = {};
+  for (const path of options.keep ?? []) if (before[path] !== undefined) after[path] = before[path];
   const result: DistWriteResult = { written: 0, paths: [], unchanged: 0, removed: 0 };
   const directories = new Set<string>();
   const ensureDir = async (path: string) => {
@@ -51,6 +63,8 @@ export async function writeDist(
   const present = (path: string, sha256: string) => before[path] === sha256 && existsSync(join(out, path));
 
   const writes = files.map((file) => ({ file, sha256: sha256Of(file.body) }));
+  const cleared = await clearConflicts(out, before, [...files.map((f) => f.path), ...copies.map((c) => c.path)]);
+  result.removed += cleared.size;
   await mapLimit(writes, 16, async ({ file, sha256 }) => {
     after[file.path] = sha256;
     if (present(file.path, sha256)) return void result.unchanged++;
@@ -63,26 +77,63 @@ export async function writeDist(
     result.written++;
     result.paths.push(file.path);
   });
-  for (const copy of copies) {
+  await mapLimit(copies, 16, async (copy) => {
     after[copy.path] = copy.sha256;
-    if (present(copy.path, copy.sha256)) {
-      result.unchanged++;
-      continue;
-    }
+    if (present(copy.path, copy.sha256)) return void result.unchanged++;
     await ensureDir(copy.path);
-    const temporary = temporaryName(join(out, copy.path));
-    await copyFile(copy.from, temporary);
-    await rename(temporary, join(out, copy.path));
+    if (copy.move) {
+      await rename(copy.from, join(out, copy.path));
+    } else {
+      const temporary = temporaryName(join(out, copy.path));
+      await copyFile(copy.from, temporary);
+      await rename(temporary, join(out, copy.path));
+    }
     result.written++;
     result.paths.push(copy.path);
-  }
+  });
   for (const path of Object.keys(before)) {
-    if (path in after) continue;
+    if (path in after || cleared.has(path)) continue;
     await rm(join(out, path), { force: true });
     result.removed++;
   }
-  await atomicWrite(join(out, DIST_MANIFEST), JSON.stringify(sortKeys(after)) + '\n');
+  await atomicWrite(join(out, manifestName), JSON.stringify(sortKeys(after)) + '\n');
   return result;
+}
+
+/**
+ * Stale files go after the new ones are written (a reader of the old index still finds its files
+ * meanwhile), except where a new path needs their place: a file where a folder must now be, or
+ * files inside a folder that a new file replaces (`versions/latest/index.html` before
+ * `versions/latest`). Those go first, with the folders they leave empty.
+ */
+async function clearConflicts(out: string, before: Manifest, paths: readonly string[]): Promise<Set<string>> {
+  const fresh = new Set(paths);
+  const parents = new Set(
+    paths.flatMap((p) =>
+      p
+        .split('/')
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+    ),
+  );
+  const conflicts = Object.keys(before).filter((old) => {
+    if (fresh.has(old)) return false;
+    if (parents.has(old)) return true; // A file where a folder must be.
+    const segments = old.split('/');
+    return segments.slice(0, -1).some((_, i) => fresh.has(segments.slice(0, i + 1).join('/'))); // Inside a folder a file replaces.
+  });
+  for (const path of conflicts) {
+    await rm(join(out, path), { force: true });
+    // Remove the folders the file leaves empty, up to dist/ itself.
+    for (let dir = dirname(path); dir !== '.' && dir !== ''; dir = dirname(dir)) {
+      try {
+        await rmdir(join(out, dir));
+      } catch {
+        break; // Not empty (or gone): stop climbing.
+      }
+    }
+  }
+  return new Set(conflicts);
 }
 
 export async function atomicWrite(path: string, body: string | Uint8Array): Promise<void> {
@@ -92,9 +143,9 @@ export async function atomicWrite(path: string, body: string | Uint8Array): Prom
   await rename(temporary, path);
 }
 
-async function readManifest(out: string): Promise<Manifest> {
+async function readManifest(out: string, name: string): Promise<Manifest> {
   try {
-    const value = JSON.parse(await readFile(join(out, DIST_MANIFEST), 'utf8')) as unknown;
+    const value = JSON.parse(await readFile(join(out, name), 'utf8')) as unknown;
     return value && typeof value === 'object' && !Array.isArray(value) ? (value as Manifest) : {};
   } catch {
     return {};

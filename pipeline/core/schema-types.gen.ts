@@ -169,6 +169,15 @@ export interface CatalogConfig {
    */
   baseUrl?: string;
   /**
+   * How the static registry API under `dist/v0.1/` is laid out (docs/registry-api.md). It is written only when `baseUrl` is set.
+   */
+  registryApi?: {
+    /**
+     * Also write each server under a directory literally named `<namespace>%2F<name>`, for a host that looks up the raw path without decoding `%2F`. GitHub Pages and S3 decode it and do not need this; it doubles the per-server files.
+     */
+    literalEncodedNames?: boolean;
+  };
+  /**
    * The GitHub repository that holds this catalog; pull-request links and signing identity derive from it.
    */
   repository?: {
@@ -382,6 +391,14 @@ export interface CatalogIndex {
    * Every listed server, sorted by name. Deleted servers are left out.
    */
   servers: IndexServer[];
+  /**
+   * The catalog's install policies (catalog/policies/), each published as `policies/<name>.json` and bound here by digest.
+   */
+  policies?: IndexPolicy[];
+  /**
+   * Name of the policy a client applies when the user names none (`defaultPolicy` of catalog.config.json).
+   */
+  defaultPolicy?: string;
 }
 /**
  * One server, as much as search, resolution and policy need.
@@ -614,6 +631,27 @@ export interface RemoteSummary {
    * Endpoint URL, possibly with `{variables}`.
    */
   url: string;
+}
+/**
+ * One published policy.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "IndexPolicy".
+ */
+export interface IndexPolicy {
+  /**
+   * Policy name, the file name without `.json`.
+   */
+  name: string;
+  /**
+   * What the policy is for.
+   */
+  description: string;
+  /**
+   * Demo policy of the sample catalog.
+   */
+  sample?: boolean;
+  detail: FileRef;
 }
 /**
  * Schema for a static representation of an MCP server. Used in various contexts related to discovery, installation, and configuration.
@@ -1142,6 +1180,10 @@ export interface ManifestSummary {
    */
   entryPoint: string;
   /**
+   * `compatibility` as the manifest declares it: `platforms` (darwin, win32, linux), `runtimes` (node, python semver ranges) and `claude_desktop`. The installer resolves a version with it before downloading.
+   */
+  compatibility?: {};
+  /**
    * `user_config`: the settings the installer asks the user for, keyed by name, as the manifest declares them.
    */
   userConfig?: {};
@@ -1499,6 +1541,10 @@ export interface PublishedReview {
    * Demo content of the sample catalog.
    */
   sample?: boolean;
+  /**
+   * When the review entered the catalog (the commit that added its file); stable once published.
+   */
+  publishedAt?: string;
 }
 /**
  * Optional `catalog/servers/<namespace>/<name>/tools.json`: the tools, prompts and resources the publisher declares for the server, shown on the detail page and searched. A bundle's own manifest, once scanned, takes precedence.
@@ -1702,8 +1748,39 @@ export interface Artifact {
      * Review findings a maintainer accepted in catalog/curation/.
      */
     acknowledged?: number;
+    /**
+     * The maintainer acknowledgements that apply to this version, from catalog/curation/, so readers can mark the findings they cover and show why.
+     *
+     * Items: One accepted finding.
+     */
+    acknowledgements?: {
+      /**
+       * Scanner rule id.
+       */
+      rule: string;
+      /**
+       * Path inside the bundle; absent, every file.
+       */
+      file?: string;
+      /**
+       * Why the finding is acceptable.
+       */
+      reason: string;
+      /**
+       * GitHub login of the maintainer who accepted it.
+       */
+      by: string;
+    }[];
     capabilities?: Capabilities;
   };
+  /**
+   * The bundle manifest's `server.type`: node, python, binary or uv (the runtime it needs).
+   */
+  serverType?: string;
+  /**
+   * The bundle manifest's `compatibility`: platforms and runtime ranges, checked before download.
+   */
+  compatibility?: {};
   /**
    * The bundle manifest's `user_config`: what the installer asks the user for.
    */

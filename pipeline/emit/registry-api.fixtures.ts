@@ -10,8 +10,15 @@
  *   a version, a remote only, a GitLab repository.
  * - io.github.someone/withdrawn: every version yanked, so not in the registry at all.
  */
-import type { CatalogIndex, IndexServer, Package, RecordVersion, ServerRecord } from '../core/schema-types.gen.ts';
-import type { EmitModel } from './types.ts';
+import type {
+  CatalogIndex,
+  IndexServer,
+  Listing,
+  Package,
+  RecordVersion,
+  ServerRecord,
+} from '../core/schema-types.gen.ts';
+import type { RegistryApiModel } from './registry-api.ts';
 
 export const BASE_URL = 'https://acme.github.io/mcp-catalog/';
 
@@ -92,6 +99,7 @@ const weather: ServerRecord = {
   category: 'data',
   tags: ['weather', 'forecast'],
   source: { repository: 'https://github.com/acme/weather', website: 'https://acme.example/weather' },
+  longDescription: '# Weather\n\nHourly and daily forecasts.',
   license: 'MIT',
   trust: 'verified',
   trustNote: 'Publisher identity checked against acme.example.',
@@ -232,8 +240,32 @@ export function indexEntry(record: ServerRecord): IndexServer {
 
 export const RECORDS: readonly ServerRecord[] = [legacy, weather, backport, withdrawn];
 
+/** The listing of weather 2.1.0 as written: icons and the repository id live only here. */
+export const WEATHER_LISTING: Listing = {
+  $schema: 'https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json',
+  name: 'io.github.acme/weather',
+  description: 'Forecasts from a public weather API.',
+  version: '2.1.0',
+  repository: { url: 'https://github.com/acme/weather', source: 'github', id: '123456', subfolder: 'server' },
+  icons: [
+    { src: 'https://acme.example/weather-light.png', mimeType: 'image/png', theme: 'light' },
+    { src: 'https://acme.example/weather-dark.png', mimeType: 'image/png', theme: 'dark' },
+    { src: 'http://acme.example/insecure.png' },
+  ],
+};
+
+/** When each status.json last changed (after every publication in these records). */
+export const STATUS_CHANGED_AT = new Map([
+  ['io.github.acme/weather', '2025-06-02T08:00:00Z'],
+  ['com.example/legacy', '2025-05-20T00:00:00Z'],
+  ['io.github.someone/withdrawn', '2025-01-06T00:00:00Z'],
+]);
+
 /** A model of these records, sorted by name as index.json is; `null` for a catalog without a base URL. */
-export function sampleModel(records: readonly ServerRecord[] = RECORDS, base: string | null = BASE_URL): EmitModel {
+export function sampleModel(
+  records: readonly ServerRecord[] = RECORDS,
+  base: string | null = BASE_URL,
+): RegistryApiModel {
   const baseUrl = base ?? undefined;
   const sorted = [...records].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const index: CatalogIndex = {
@@ -244,11 +276,17 @@ export function sampleModel(records: readonly ServerRecord[] = RECORDS, base: st
     expires: '2025-07-03T00:00:00Z',
     servers: sorted.map(indexEntry),
   };
-  return { index, records: new Map(sorted.map((r) => [r.name, r])), baseUrl };
+  return {
+    index,
+    records: new Map(sorted.map((r) => [r.name, r])),
+    baseUrl,
+    listings: new Map([[WEATHER_LISTING.name, new Map([[WEATHER_LISTING.version, WEATHER_LISTING]])]]),
+    statusChangedAt: STATUS_CHANGED_AT,
+  };
 }
 
 /** A catalog of `count` generated servers with two versions each, for the size measurement. */
-export function largeModel(count: number): EmitModel {
+export function largeModel(count: number): RegistryApiModel {
   const records = Array.from({ length: count }, (_, i): ServerRecord => {
     const name = `io.github.publisher${i % 97}/server-${i}`;
     return {

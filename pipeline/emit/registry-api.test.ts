@@ -1,21 +1,24 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { createServer, request, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname, extname, join } from 'node:path';
-import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { OFFICIAL_SCHEMA_ID } from '../core/schema-files.ts';
 import type { ServerRecord } from '../core/schema-types.gen.ts';
 import { validateOfficial, validateSchema } from '../core/schema-validator.ts';
-import { tempDir } from '../test-support/fixtures.ts';
-import { BASE_URL, RECORDS, sampleModel } from './registry-api.fixtures.ts';
+import { assertOfficial } from '../test-support/official-openapi.ts';
+import { openApiDocument } from './openapi.ts';
+import { emitOpenApi } from './openapi-yaml.ts';
+import { BASE_URL, RECORDS, sampleModel, STATUS_CHANGED_AT } from './registry-api.fixtures.ts';
 import {
   CATALOG_META_KEY,
   emitRegistryApi,
   encodedServerPath,
   OFFICIAL_META_KEY,
+  PUBLISHER_PROVIDED_KEY,
   RegistryApiError,
+  registryApiPlan,
+  SERVER_SCHEMA_ID,
+  vscodeGaps,
   type RegistryApiErrorCode,
   type ServerList,
   type ServerResponse,
@@ -37,34 +40,42 @@ function json<T>(files: Map<string, unknown>, path: string): T {
 }
 
 const dir = (name: string) => `v0.1/servers/${name}/versions`;
-const list = (files: Map<string, unknown>) => json<ServerList>(files, 'v0.1/servers/index.html');
-const latest = (files: Map<string, unknown>, name: string) =>
-  json<ServerResponse>(files, `${dir(name)}/latest/index.html`);
+const list = (files: Map<string, unknown>) => json<ServerList>(files, 'v0.1/servers.html');
+const latest = (files: Map<string, unknown>, name: string) => json<ServerResponse>(files, `${dir(name)}/latest`);
 const version = (files: Map<string, unknown>, name: string, v: string) =>
-  json<ServerResponse>(files, `${dir(name)}/${v}/index.html`);
-const versions = (files: Map<string, unknown>, name: string) => json<ServerList>(files, `${dir(name)}/index.html`);
+  json<ServerResponse>(files, `${dir(name)}/${v}`);
+const versions = (files: Map<string, unknown>, name: string) => json<ServerList>(files, `${dir(name)}.html`);
 const official = (r: ServerResponse) => r._meta[OFFICIAL_META_KEY];
 const ours = (r: ServerResponse) => r._meta[CATALOG_META_KEY];
+const responsesOf = (files: Map<string, unknown>) =>
+  [...files.values()].flatMap((b) => ('servers' in (b as object) ? (b as ServerList).servers : [b as ServerResponse]));
 
 describe('emitRegistryApi: layout', () => {
   const files = emitRegistryApi(sampleModel());
   const parsed = byPath(files);
 
-  it('writes the list, and per published server its versions list, latest and each published version, as dir/index.html', () => {
+  it('writes plain files at the request paths, lists as x.html beside x/index.html, and no directory a client requests', () => {
     expect(files.map((f) => f.path)).toEqual([
+      'v0.1/servers.html',
       'v0.1/servers/index.html',
+      'v0.1/servers/com.example/legacy/versions.html',
       'v0.1/servers/com.example/legacy/versions/index.html',
-      'v0.1/servers/com.example/legacy/versions/latest/index.html',
-      'v0.1/servers/com.example/legacy/versions/0.9.0/index.html',
+      'v0.1/servers/com.example/legacy/versions/latest',
+      'v0.1/servers/com.example/legacy/versions/0.9.0',
+      'v0.1/servers/io.github.acme/weather/versions.html',
       'v0.1/servers/io.github.acme/weather/versions/index.html',
-      'v0.1/servers/io.github.acme/weather/versions/latest/index.html',
-      'v0.1/servers/io.github.acme/weather/versions/2.1.0/index.html',
-      'v0.1/servers/io.github.acme/weather/versions/2.0.0/index.html',
+      'v0.1/servers/io.github.acme/weather/versions/latest',
+      'v0.1/servers/io.github.acme/weather/versions/2.1.0',
+      'v0.1/servers/io.github.acme/weather/versions/2.0.0',
+      'v0.1/servers/io.github.acme/weather/versions/1.0.0',
+      'v0.1/servers/io.github.someone/withdrawn/versions/0.1.0',
+      'v0.1/servers/org.example.tools/backport/versions.html',
       'v0.1/servers/org.example.tools/backport/versions/index.html',
-      'v0.1/servers/org.example.tools/backport/versions/latest/index.html',
-      'v0.1/servers/org.example.tools/backport/versions/1.0.1+build.5/index.html',
-      'v0.1/servers/org.example.tools/backport/versions/1.1.0/index.html',
+      'v0.1/servers/org.example.tools/backport/versions/latest',
+      'v0.1/servers/org.example.tools/backport/versions/1.0.1+build.5',
+      'v0.1/servers/org.example.tools/backport/versions/1.1.0',
     ]);
+    expect(parsed.get('v0.1/servers/index.html')).toEqual(parsed.get('v0.1/servers.html'));
   });
 
   it('puts a name with / under its decoded form, which is what clients request encoded', () => {
@@ -72,7 +83,7 @@ describe('emitRegistryApi: layout', () => {
     expect(latest(parsed, WEATHER).server.name).toBe(WEATHER);
   });
 
-  it('lists every published server once, at its latest version, by name, and never pages', () => {
+  it('lists every server with a version that is not deleted once, at its latest version, by name, and never pages', () => {
     const body = list(parsed);
     expect(body.servers.map((r) => [r.server.name, r.server.version])).toEqual([
       [LEGACY, '0.9.0'],
@@ -81,42 +92,45 @@ describe('emitRegistryApi: layout', () => {
     ]);
     expect(body.servers.every((r) => official(r).isLatest)).toBe(true);
     expect(body.metadata).toEqual({ count: 3 });
-    expect(body.metadata).not.toHaveProperty('nextCursor');
   });
 
   it('resolves latest to the highest version that is not yanked, even when a lower one is newer', () => {
     expect(latest(parsed, WEATHER).server.version).toBe('2.1.0');
-    expect(latest(parsed, BACKPORT).server.version).toBe('1.1.0');
     expect(latest(parsed, BACKPORT)).toEqual(version(parsed, BACKPORT, '1.1.0'));
     expect(official(version(parsed, BACKPORT, '1.0.1+build.5')).isLatest).toBe(false);
   });
 
-  it('orders a versions list by publication, newest first, as the official endpoint does', () => {
+  it('orders a versions list by publication, newest first, and leaves deleted versions out of it', () => {
     expect(versions(parsed, BACKPORT).servers.map((r) => r.server.version)).toEqual(['1.0.1+build.5', '1.1.0']);
     expect(versions(parsed, WEATHER).servers.map((r) => r.server.version)).toEqual(['2.1.0', '2.0.0']);
     expect(versions(parsed, WEATHER).metadata).toEqual({ count: 2 });
   });
 
-  it('writes each published version with its own packages, remotes and dates', () => {
+  it('writes each version with its own packages, remotes and dates', () => {
     const v2 = version(parsed, WEATHER, '2.0.0');
     expect(v2.server.packages?.map((p) => p.version)).toEqual(['2.0.0']);
     expect(v2.server).not.toHaveProperty('remotes');
-    expect(official(v2)).toMatchObject({ publishedAt: '2025-03-01T10:00:00Z', updatedAt: '2025-03-01T10:00:00Z' });
+    expect(official(v2).publishedAt).toBe('2025-03-01T10:00:00Z');
     const old = version(parsed, BACKPORT, '1.0.1+build.5');
     expect(old.server.remotes).toEqual([{ type: 'sse', url: 'https://tools.example.org/sse-1.0' }]);
     expect(old.server).not.toHaveProperty('packages');
   });
 
-  it('rebuilds the server.json: schema, title, repository with its forge, website', () => {
-    const weather = latest(parsed, WEATHER).server;
-    expect(weather).toMatchObject({
+  it("rebuilds the server.json: schema, title, repository (the listing's, with id and subfolder), website", () => {
+    expect(SERVER_SCHEMA_ID).toBe(OFFICIAL_SCHEMA_ID);
+    expect(latest(parsed, WEATHER).server).toMatchObject({
       $schema: OFFICIAL_SCHEMA_ID,
       name: WEATHER,
       title: 'Weather',
       description: 'Forecasts from a public weather API.',
       version: '2.1.0',
-      repository: { url: 'https://github.com/acme/weather', source: 'github' },
+      repository: { url: 'https://github.com/acme/weather', source: 'github', id: '123456', subfolder: 'server' },
       websiteUrl: 'https://acme.example/weather',
+    });
+    // Versions without a listing in the model fall back to the record's URL, forge named by host.
+    expect(version(parsed, WEATHER, '2.0.0').server.repository).toEqual({
+      url: 'https://github.com/acme/weather',
+      source: 'github',
     });
     expect(latest(parsed, BACKPORT).server.repository).toEqual({
       url: 'https://gitlab.com/example/backport',
@@ -130,14 +144,33 @@ describe('emitRegistryApi: layout', () => {
 describe('emitRegistryApi: status', () => {
   const parsed = byPath(emitRegistryApi(sampleModel()));
 
-  it('marks a deprecated version deprecated, with its message', () => {
-    expect(official(version(parsed, WEATHER, '2.0.0'))).toMatchObject({
+  it('marks a deprecated version deprecated, with its message and when status.json changed', () => {
+    expect(official(version(parsed, WEATHER, '2.0.0'))).toEqual({
       status: 'deprecated',
       statusMessage: 'Returns wrong units; use 2.1.0.',
+      statusChangedAt: STATUS_CHANGED_AT.get(WEATHER),
+      publishedAt: '2025-03-01T10:00:00Z',
+      updatedAt: STATUS_CHANGED_AT.get(WEATHER),
       isLatest: false,
     });
-    expect(official(latest(parsed, WEATHER))).not.toHaveProperty('statusMessage');
-    expect(official(latest(parsed, WEATHER)).status).toBe('active');
+    expect(official(latest(parsed, WEATHER))).toEqual({
+      status: 'active',
+      publishedAt: '2025-06-01T10:00:00Z',
+      updatedAt: '2025-06-01T10:00:00Z',
+      isLatest: true,
+    });
+  });
+
+  it("keeps a yanked version's file as deleted, with its message, never as latest", () => {
+    expect(official(version(parsed, WEATHER, '1.0.0'))).toEqual({
+      status: 'deleted',
+      statusMessage: 'Leaked the API key in logs.',
+      statusChangedAt: STATUS_CHANGED_AT.get(WEATHER),
+      publishedAt: '2025-01-01T10:00:00Z',
+      updatedAt: STATUS_CHANGED_AT.get(WEATHER),
+      isLatest: false,
+    });
+    expect(ours(version(parsed, WEATHER, '1.0.0')).version.status).toBe('yanked');
   });
 
   it('marks every version of a deprecated server deprecated, with the server message and replacement', () => {
@@ -149,26 +182,99 @@ describe('emitRegistryApi: status', () => {
     expect(ours(legacy)).toMatchObject({ status: 'deprecated', replacedBy: WEATHER });
   });
 
-  it('leaves yanked versions out of every file, and a server whose versions are all yanked out entirely', () => {
-    expect(parsed.has(`${dir(WEATHER)}/1.0.0/index.html`)).toBe(false);
-    expect(versions(parsed, WEATHER).servers.map((r) => r.server.version)).not.toContain('1.0.0');
-    expect([...parsed.keys()].filter((p) => p.includes(WITHDRAWN))).toEqual([]);
+  it('keeps a server whose every version is yanked out of the lists and without latest, with its version files', () => {
     expect(list(parsed).servers.map((r) => r.server.name)).not.toContain(WITHDRAWN);
-    const statuses = [...parsed.values()].flatMap((b) =>
-      'servers' in (b as object) ? (b as ServerList).servers : [b as ServerResponse],
-    );
-    expect(statuses.map((r) => ours(r).version.status)).not.toContain('yanked');
+    expect(parsed.has(`${dir(WITHDRAWN)}/latest`)).toBe(false);
+    expect(parsed.has(`${dir(WITHDRAWN)}.html`)).toBe(false);
+    expect(official(version(parsed, WITHDRAWN, '0.1.0'))).toMatchObject({ status: 'deleted', isLatest: false });
+  });
+
+  it('gives no statusChangedAt without a status date, and never one before publication', () => {
+    const model = sampleModel();
+    const undated = byPath(emitRegistryApi({ ...model, statusChangedAt: new Map() }));
+    expect(official(version(undated, WEATHER, '2.0.0'))).not.toHaveProperty('statusChangedAt');
+    expect(official(version(undated, WEATHER, '2.0.0')).updatedAt).toBe('2025-03-01T10:00:00Z');
+    const early = byPath(emitRegistryApi({ ...model, statusChangedAt: new Map([[WEATHER, '2024-01-01T00:00:00Z']]) }));
+    expect(official(version(early, WEATHER, '2.0.0'))).not.toHaveProperty('statusChangedAt');
   });
 });
 
-describe('emitRegistryApi: our _meta', () => {
+describe('emitRegistryApi: what VS Code shows', () => {
+  const parsed = byPath(emitRegistryApi(sampleModel()));
+
+  it("emits the listing's https icons", () => {
+    expect(latest(parsed, WEATHER).server.icons).toEqual([
+      { src: 'https://acme.example/weather-light.png', mimeType: 'image/png', theme: 'light' },
+      { src: 'https://acme.example/weather-dark.png', mimeType: 'image/png', theme: 'dark' },
+    ]);
+  });
+
+  it('emits the publisher-provided github block: readme from the long description, licence, stars, topics', () => {
+    expect(latest(parsed, WEATHER).server._meta).toEqual({
+      [PUBLISHER_PROVIDED_KEY]: {
+        github: {
+          name: 'weather',
+          nameWithOwner: 'acme/weather',
+          license: 'MIT',
+          readme: '# Weather\n\nHourly and daily forecasts.',
+          stargazerCount: 120,
+          topics: ['weather', 'forecast'],
+        },
+      },
+    });
+  });
+
+  it("uses the GitHub owner's avatar as the icon when the listing has none", () => {
+    const github = version(parsed, WEATHER, '2.0.0').server._meta?.[PUBLISHER_PROVIDED_KEY]?.github;
+    expect(github).toMatchObject({ ownerAvatarUrl: 'https://github.com/acme.png', nameWithOwner: 'acme/weather' });
+  });
+
+  it('gives a server on another forge a github block without a GitHub name', () => {
+    const github = latest(parsed, BACKPORT).server._meta?.[PUBLISHER_PROVIDED_KEY]?.github;
+    expect(github).toEqual({ topics: ['build'] });
+  });
+
+  it('names the servers VS Code cannot install, and why', () => {
+    const onlyBundle: ServerRecord = {
+      ...RECORDS[2]!,
+      name: 'io.github.acme/bundle-only',
+      versions: [
+        {
+          ...RECORDS[2]!.versions[0]!,
+          remotes: [],
+          packages: [
+            {
+              registryType: 'mcpb',
+              identifier: 'bundles/x.mcpb',
+              fileSha256: 'a'.repeat(64),
+              transport: { type: 'stdio' },
+            },
+          ],
+        },
+      ],
+    };
+    const nothing: ServerRecord = {
+      ...RECORDS[2]!,
+      name: 'io.github.acme/nothing',
+      versions: [{ ...RECORDS[2]!.versions[0]!, remotes: [] }],
+    };
+    expect(vscodeGaps(sampleModel([...RECORDS, onlyBundle, nothing]))).toEqual([
+      {
+        name: 'io.github.acme/bundle-only',
+        version: '1.1.0',
+        reason: expect.stringContaining('only mcpb packages, which VS Code cannot install (microsoft/vscode#290110)'),
+      },
+      { name: 'io.github.acme/nothing', version: '1.1.0', reason: 'the listing declares no package and no remote' },
+    ]);
+  });
+});
+
+describe('emitRegistryApi: our _meta and links', () => {
   const parsed = byPath(emitRegistryApi(sampleModel()));
 
   it('is on every response, beside the official key', () => {
-    const responses = [...parsed.values()].flatMap((b) =>
-      'servers' in (b as object) ? (b as ServerList).servers : [b as ServerResponse],
-    );
-    expect(responses.length).toBeGreaterThan(0);
+    const responses = responsesOf(parsed);
+    expect(responses.length).toBe(26);
     for (const r of responses)
       expect(Object.keys(r._meta).sort()).toEqual([CATALOG_META_KEY, OFFICIAL_META_KEY].sort());
   });
@@ -211,29 +317,11 @@ describe('emitRegistryApi: our _meta', () => {
     });
   });
 
-  it('keeps a version without bundles free of a verdict, and the version status message', () => {
-    expect(ours(version(parsed, WEATHER, '2.0.0')).version).toEqual({
-      status: 'deprecated',
-      statusMessage: 'Returns wrong units; use 2.1.0.',
-      artifacts: [],
-    });
-  });
-});
-
-describe('emitRegistryApi: links', () => {
-  it('turns a catalog-hosted bundle into a URL a client can fetch, and leaves registry packages alone', () => {
-    const packages = latest(byPath(emitRegistryApi(sampleModel())), WEATHER).server.packages ?? [];
-    expect(packages.map((p) => p.identifier)).toEqual([
+  it('turns a catalog-hosted bundle into an absolute URL and leaves registry packages alone', () => {
+    expect(latest(parsed, WEATHER).server.packages?.map((p) => p.identifier)).toEqual([
       '@acme/weather-mcp',
       `${BASE_URL}bundles/io.github.acme/weather/weather-2.1.0.mcpb`,
     ]);
-  });
-
-  it('keeps paths relative to index.json when the catalog has no base URL', () => {
-    const r = latest(byPath(emitRegistryApi(sampleModel(RECORDS, null))), WEATHER);
-    expect(r.server.packages?.[1]?.identifier).toBe('bundles/io.github.acme/weather/weather-2.1.0.mcpb');
-    expect(ours(r).detail).toBe('servers/io.github.acme/weather.json');
-    expect(ours(r).version.artifacts[0]?.scan?.report).toBe('reports/io.github.acme/weather/2.1.0/0.json');
   });
 
   it('drops a website or repository that is not an http(s) URL rather than publish an invalid server.json', () => {
@@ -245,58 +333,9 @@ describe('emitRegistryApi: links', () => {
     expect(server).not.toHaveProperty('repository');
     expect(server).not.toHaveProperty('websiteUrl');
   });
-
-  it('names an unknown forge by its host', () => {
-    const self: ServerRecord = { ...RECORDS[0]!, source: { repository: 'https://git.example.net/a/b' } };
-    expect(latest(byPath(emitRegistryApi(sampleModel([self]))), LEGACY).server.repository).toEqual({
-      url: 'https://git.example.net/a/b',
-      source: 'git.example.net',
-    });
-  });
 });
 
-/**
- * The v0.1 response envelopes, transcribed from the official OpenAPI
- * (modelcontextprotocol/registry docs/reference/api/openapi.yaml @ 29e32c39, info.version
- * 2025-12-01, components ServerList and ServerResponse). The server.json inside is checked by
- * validateOfficial against the vendored server.schema 2025-12-11.
- */
-const OFFICIAL_META_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    status: { type: 'string', enum: ['active', 'deprecated', 'deleted'] },
-    statusMessage: { type: 'string', maxLength: 500 },
-    statusChangedAt: { type: 'string', format: 'date-time' },
-    publishedAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
-    isLatest: { type: 'boolean' },
-  },
-};
-const SERVER_RESPONSE_SCHEMA = {
-  type: 'object',
-  required: ['server'],
-  properties: {
-    server: { type: 'object' },
-    _meta: { type: 'object', properties: { [OFFICIAL_META_KEY]: OFFICIAL_META_SCHEMA }, additionalProperties: true },
-  },
-};
-const SERVER_LIST_SCHEMA = {
-  type: 'object',
-  required: ['servers'],
-  properties: {
-    servers: { type: 'array', items: SERVER_RESPONSE_SCHEMA },
-    metadata: { type: 'object', properties: { nextCursor: { type: 'string' }, count: { type: 'integer' } } },
-  },
-};
-
 describe('emitRegistryApi: official shapes', () => {
-  const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default ?? formatsPlugin) as unknown as (
-    ajv: Ajv,
-  ) => Ajv;
-  const ajv = addFormats(new Ajv({ allErrors: true, strict: true }));
-  const validResponse = ajv.compile(SERVER_RESPONSE_SCHEMA);
-  const validList = ajv.compile(SERVER_LIST_SCHEMA);
   const parsed = byPath(emitRegistryApi(sampleModel()));
 
   it('the fixtures are a valid index and valid records', () => {
@@ -305,53 +344,28 @@ describe('emitRegistryApi: official shapes', () => {
     for (const record of model.records.values()) expect(validateSchema('server-record', record)).toEqual([]);
   });
 
-  it('every list is a ServerList and every single response a ServerResponse', () => {
+  it('every list is an official ServerList and every single response an official ServerResponse', () => {
     for (const [path, body] of parsed) {
-      const isList = path === 'v0.1/servers/index.html' || path.endsWith('/versions/index.html');
-      const validate = isList ? validList : validResponse;
-      expect(validate(body), `${path}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      const isList = path.endsWith('.html');
+      assertOfficial(isList ? 'serverList' : 'serverResponse', body, path);
     }
   });
 
-  it('the envelope check fails on a wrong status or a stray official key, so it is not vacuous', () => {
+  it('the official check fails on a wrong status or a stray official key, so it is not vacuous', () => {
     const r = structuredClone(latest(parsed, WEATHER));
     (official(r) as { status: string }).status = 'yanked';
-    expect(validResponse(r)).toBe(false);
+    expect(() => assertOfficial('serverResponse', r, 'x')).toThrow(/not an official/);
     const s = structuredClone(latest(parsed, WEATHER));
     (official(s) as unknown as Record<string, unknown>).trust = 'verified';
-    expect(validResponse(s)).toBe(false);
+    expect(() => assertOfficial('serverResponse', s, 'x')).toThrow(/not an official/);
   });
 
-  it('every server.json is valid against the official schema, and carries what VS Code requires', () => {
-    let count = 0;
-    for (const body of parsed.values()) {
-      const responses = 'servers' in (body as object) ? (body as ServerList).servers : [body as ServerResponse];
-      for (const r of responses) {
-        expect(validateOfficial(r.server)).toEqual([]);
-        // VS Code's v0.1 serializer drops an entry without these and destructures `_meta` unconditionally.
-        expect(r.server).toEqual(
-          expect.objectContaining({
-            name: expect.any(String),
-            description: expect.any(String),
-            version: expect.any(String),
-          }),
-        );
-        expect(official(r)).toEqual(
-          expect.objectContaining({
-            status: expect.any(String),
-            publishedAt: expect.any(String),
-            updatedAt: expect.any(String),
-            isLatest: expect.any(Boolean),
-          }),
-        );
-        count++;
-      }
-    }
-    expect(count).toBe(16);
+  it('every server.json is valid against the official server schema', () => {
+    for (const r of responsesOf(parsed)) expect(validateOfficial(r.server)).toEqual([]);
   });
 });
 
-describe('emitRegistryApi: determinism and options', () => {
+describe('emitRegistryApi: options, determinism and the baseUrl rule', () => {
   it('gives the same bytes for the same model and leaves the model untouched', () => {
     const model = sampleModel();
     const before = structuredClone([...model.records.values()]);
@@ -361,10 +375,22 @@ describe('emitRegistryApi: determinism and options', () => {
 
   it('literalEncodedNames also writes each server under a directory named with %2F', () => {
     const files = byPath(emitRegistryApi(sampleModel(), { literalEncodedNames: true }));
-    const encoded = json<ServerResponse>(files, 'v0.1/servers/io.github.acme%2Fweather/versions/latest/index.html');
-    expect(encoded).toEqual(latest(files, WEATHER));
-    expect(files.has('v0.1/servers/org.example.tools%2Fbackport/versions/1.0.1+build.5/index.html')).toBe(true);
+    expect(json(files, 'v0.1/servers/io.github.acme%2Fweather/versions/latest')).toEqual(latest(files, WEATHER));
+    expect(files.has('v0.1/servers/org.example.tools%2Fbackport/versions/1.0.1+build.5')).toBe(true);
     expect(list(files).servers).toHaveLength(3);
+  });
+
+  it('refuses a model without baseUrl: relative bundle links are useless to a client', () => {
+    expect(() => emitRegistryApi(sampleModel(RECORDS, null))).toThrow(RegistryApiError);
+  });
+
+  it('a publishing build without baseUrl fails; a local one leaves the API out with a warning', () => {
+    expect(registryApiPlan(BASE_URL, true)).toEqual({ emit: true });
+    expect(registryApiPlan(undefined, true)).toEqual({ emit: false, error: expect.stringContaining('Set "baseUrl"') });
+    expect(registryApiPlan(undefined, false)).toEqual({
+      emit: false,
+      warning: expect.stringMatching(/^registry API left out: catalog.config.json has no baseUrl/),
+    });
   });
 });
 
@@ -391,7 +417,7 @@ describe('emitRegistryApi: refusals', () => {
     expect(codeOf(() => emitRegistryApi({ ...model, records }))).toBe('record-missing');
   });
 
-  it.each(['../escape', '../..', '.hidden/x', 'io.github.a/.x', 'index.html/x', 'no-slash'])(
+  it.each(['../escape', '../..', '.hidden/x', 'io.github.a/.x', 'index.html/x', 'no-slash', 'a.b/versions.html'])(
     'unsafe-name: %s',
     (name) => {
       expect(codeOf(() => emitRegistryApi(sampleModel([withName(name)])))).toBe('unsafe-name');
@@ -409,262 +435,58 @@ describe('emitRegistryApi: refusals', () => {
   });
 });
 
-// ---------------------------------------------------------------------------------------------
-// End to end: the emitted files on a static host that behaves like GitHub Pages, fetched with the
-// URLs VS Code builds. Both sides follow docs/registry-api.md, which cites the sources.
-
-interface Host {
-  url: string;
-  requests: string[];
-  close(): Promise<void>;
-}
-
-/**
- * A static host on 127.0.0.1, GitHub Pages-like: the query string plays no part in the lookup; the
- * path is percent-decoded (`%2F` included) before the file lookup unless `decodeSlash` is false
- * (Apache `AllowEncodedSlashes NoDecode`); a directory without a trailing slash answers 301 to the
- * slash form (absolute Location, query kept), and with one serves its index.html; the content type
- * follows the extension; every response carries `Access-Control-Allow-Origin: *`.
- */
-async function startStaticHost(root: string, { decodeSlash = true } = {}): Promise<Host> {
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    void (async () => {
-      const raw = req.url ?? '/';
-      requests.push(raw);
-      const cut = raw.indexOf('?');
-      const [rawPath, query] = cut === -1 ? [raw, ''] : [raw.slice(0, cut), raw.slice(cut)];
-      const headers = { 'access-control-allow-origin': '*' };
-      let path: string;
-      try {
-        path = decodeSlash
-          ? decodeURIComponent(rawPath)
-          : rawPath
-              .split(/%2F/i)
-              .map((part) => decodeURIComponent(part))
-              .join('%2F');
-      } catch {
-        res.writeHead(400, headers).end();
-        return;
-      }
-      if (path.split('/').some((s) => s === '..')) {
-        res.writeHead(404, headers).end();
-        return;
-      }
-      const file = join(root, path);
-      const info = await stat(file).catch(() => undefined);
-      if (info?.isDirectory() && !path.endsWith('/')) {
-        const location = `http://${req.headers.host}${encodeURI(path)}/${query}`;
-        res.writeHead(301, { ...headers, location, 'content-type': 'text/html' }).end('<html>Moved</html>');
-        return;
-      }
-      const target = info?.isDirectory() ? join(file, 'index.html') : file;
-      const body = await readFile(target).catch(() => undefined);
-      if (!body) {
-        res.writeHead(404, { ...headers, 'content-type': 'text/html' }).end('<html>404</html>');
-        return;
-      }
-      const type =
-        { '.html': 'text/html; charset=utf-8', '.json': 'application/json; charset=utf-8' }[extname(target)] ??
-        'application/octet-stream';
-      res.writeHead(200, { ...headers, 'content-type': type, 'content-length': body.length }).end(body);
-    })();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+describe('openApiDocument', () => {
+  const staticDoc = openApiDocument(BASE_URL, 'static') as {
+    info: { version: string; description: string };
+    servers: { url: string }[];
+    paths: Record<string, { get: { parameters?: { name: string }[] } }>;
+    components: { schemas: Record<string, unknown> };
   };
-}
+  const edgeDoc = openApiDocument('https://edge.example/', 'edge') as typeof staticDoc;
 
-interface Fetched {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/**
- * A GET as VS Code's node request service makes it: the URL's path sent as built (no
- * normalisation, no Accept header), up to 3 redirects followed to the absolute Location.
- */
-function vscodeGet(url: string, redirects = 3): Promise<Fetched> {
-  const { hostname, port, pathname, search } = new URL(url);
-  // new URL() keeps %2F in the path as it is; it only resolves dot segments, which these URLs lack.
-  return new Promise((resolve, reject) => {
-    request({ hostname, port, path: pathname + search, method: 'GET' }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        const location = res.headers.location;
-        if (status >= 300 && status < 400 && location && redirects > 0) {
-          vscodeGet(location, redirects - 1).then(resolve, reject);
-        } else {
-          resolve({ status, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-        }
-      });
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
-/**
- * The calls of VS Code's MCP gallery (src/vs/platform/mcp/common/mcpGalleryManifestService.ts and
- * mcpGalleryService.ts, microsoft/vscode @ e24a16c3), reduced to the URLs, the paging and the
- * checks they make. `chat.mcp.gallery.serviceUrl` (or the Copilot policy's registry URL) is the base.
- */
-class VsCodeGallery {
-  readonly serversUrl: string;
-  constructor(serviceUrl: string) {
-    const base = serviceUrl.endsWith('/') ? serviceUrl.slice(0, -1) : serviceUrl;
-    this.serversUrl = `${base}/v0.1/servers`;
-  }
-
-  /** getVersion(): v0.1 when `<base>/v0.1/servers?limit=1` answers 2xx. */
-  async supportsV01(): Promise<boolean> {
-    const { status } = await vscodeGet(`${this.serversUrl}?limit=1`);
-    return status >= 200 && status < 300;
-  }
-
-  /** query(): the first page, then `getNextPage` while `nextCursor` is set (capped here to catch a loop). */
-  async query(text?: string, maxPages = 5): Promise<{ names: string[]; pages: number }> {
-    const names: string[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      let url = `${this.serversUrl}?limit=50&version=latest`;
-      if (cursor) url += `&cursor=${cursor}`; // VS Code appends the cursor unencoded
-      if (text && pages === 0) url += `&search=${encodeURIComponent(text)}`; // later pages drop the text
-      const { status, body } = await vscodeGet(url);
-      if (status < 200 || status >= 300) throw new Error(`list answered ${status}`);
-      const data = JSON.parse(body) as { servers?: unknown; metadata?: { nextCursor?: string } }; // asJson ignores Content-Type
-      if (!Array.isArray(data.servers)) throw new Error('not a ServerList');
-      for (const entry of data.servers as ServerResponse[]) names.push(this.serialize(entry).name);
-      cursor = data.metadata?.nextCursor;
-      pages++;
-    } while (cursor && pages < maxPages);
-    return { names, pages };
-  }
-
-  /** getMcpServerByName(): `<servers>/<encodeURIComponent(name)>/versions/latest`; 404 means not in the registry. */
-  async latest(name: string): Promise<ServerResponse | undefined> {
-    return this.get(`${this.serversUrl}/${encodeURIComponent(name)}/versions/latest`, name);
-  }
-
-  async version(name: string, v: string): Promise<ServerResponse | undefined> {
-    return this.get(`${this.serversUrl}/${encodeURIComponent(name)}/versions/${encodeURIComponent(v)}`, name);
-  }
-
-  private async get(url: string, name: string): Promise<ServerResponse | undefined> {
-    const { status, body } = await vscodeGet(url);
-    if (status === 404) return undefined;
-    if (status >= 400) throw new Error(`server answered ${status}`);
-    const entry = JSON.parse(body) as ServerResponse;
-    if (this.serialize(entry).name !== name) throw new Error(`lookup for ${name} returned ${entry.server.name}`);
-    return entry;
-  }
-
-  /** The v0.1 serializer's checks: a server object with string name, description and version, and a `_meta`. */
-  private serialize(entry: ServerResponse): ServerResponse['server'] {
-    const { server } = entry;
-    if (
-      !server ||
-      typeof server.name !== 'string' ||
-      typeof server.description !== 'string' ||
-      typeof server.version !== 'string'
-    ) {
-      throw new Error('not a v0.1 server entry');
-    }
-    const { [OFFICIAL_META_KEY]: registryInfo } = entry._meta; // throws on a missing _meta, as VS Code does
-    if (!registryInfo) throw new Error('no official metadata');
-    return server;
-  }
-}
-
-async function writeDist(files: EmittedFile[]): Promise<string> {
-  const root = await tempDir('registry-api-');
-  for (const file of files) {
-    await mkdir(dirname(join(root, file.path)), { recursive: true });
-    await writeFile(join(root, file.path), file.body);
-  }
-  return root;
-}
-
-describe('emitRegistryApi: served by a Pages-like host, fetched as VS Code fetches', () => {
-  let host: Host;
-  let gallery: VsCodeGallery;
-  beforeAll(async () => {
-    host = await startStaticHost(await writeDist(emitRegistryApi(sampleModel())));
-    // Pages serves a project site under /<repo>/; the host here serves dist/ at the root.
-    gallery = new VsCodeGallery(`${host.url}/`);
-  });
-  afterAll(() => host.close());
-
-  it('answers the version probe (through the directory redirect)', async () => {
-    expect(await gallery.supportsV01()).toBe(true);
-    expect(host.requests.slice(-2)).toEqual(['/v0.1/servers?limit=1', '/v0.1/servers/?limit=1']);
+  it('identifies the registry API the way ToolHive checks it', () => {
+    expect(staticDoc.info.version).toBe('1.0.0');
+    expect(staticDoc.info.description).toContain('https://github.com/modelcontextprotocol/registry');
+    expect(staticDoc.servers).toEqual([{ url: 'https://acme.github.io/mcp-catalog' }]);
   });
 
-  it('lists every server in one request: no cursor to follow, so no loop', async () => {
-    const start = host.requests.length;
-    expect(await gallery.query()).toEqual({ names: [LEGACY, WEATHER, BACKPORT], pages: 1 });
-    expect(host.requests.slice(start)).toEqual([
-      '/v0.1/servers?limit=50&version=latest',
-      '/v0.1/servers/?limit=50&version=latest',
+  it('describes the three static paths without query parameters; the edge variant with them', () => {
+    const paths = [
+      '/v0.1/servers',
+      '/v0.1/servers/{serverName}/versions',
+      '/v0.1/servers/{serverName}/versions/{version}',
+    ];
+    expect(Object.keys(staticDoc.paths)).toEqual(paths);
+    expect(staticDoc.paths['/v0.1/servers']!.get.parameters).toBeUndefined();
+    expect(Object.keys(edgeDoc.paths)).toEqual(paths);
+    expect(edgeDoc.paths['/v0.1/servers']!.get.parameters?.map((p) => p.name)).toEqual([
+      'cursor',
+      'limit',
+      'search',
+      'updated_since',
+      'version',
+      'include_deleted',
     ]);
   });
 
-  it('answers a search with the whole list: the host cannot filter (docs/registry-api.md, limits)', async () => {
-    expect((await gallery.query('weather')).names).toEqual([LEGACY, WEATHER, BACKPORT]);
-    expect(host.requests.at(-2)).toBe('/v0.1/servers?limit=50&version=latest&search=weather');
-  });
-
-  it('finds each server by its %2F-encoded name, at its latest version', async () => {
-    for (const [name, v] of [
-      [WEATHER, '2.1.0'],
-      [LEGACY, '0.9.0'],
-      [BACKPORT, '1.1.0'],
-    ] as const) {
-      const r = await gallery.latest(name);
-      expect(r?.server.version).toBe(v);
-      expect(r?._meta[CATALOG_META_KEY].trust).toBeDefined();
+  it('its response schemas accept every file the static API writes', () => {
+    const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default ?? formatsPlugin) as unknown as (
+      ajv: Ajv2020,
+    ) => Ajv2020;
+    const ajv = addFormats(new Ajv2020({ allErrors: true, strict: false }));
+    const schemas = { ...staticDoc.components.schemas, ServerDetail: { type: 'object' } };
+    ajv.addSchema({ $id: 'https://openapi.test/doc', components: { schemas } });
+    const validList = ajv.compile({ $ref: 'https://openapi.test/doc#/components/schemas/ServerList' });
+    const validResponse = ajv.compile({ $ref: 'https://openapi.test/doc#/components/schemas/ServerResponse' });
+    for (const [path, body] of byPath(emitRegistryApi(sampleModel()))) {
+      const validate = path.endsWith('.html') ? validList : validResponse;
+      expect(validate(body), `${path}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
-    expect(host.requests).toContain('/v0.1/servers/io.github.acme%2Fweather/versions/latest');
   });
 
-  it('serves exact versions, build metadata included, and 404s yanked versions and unknown servers', async () => {
-    expect((await gallery.version(BACKPORT, '1.0.1+build.5'))?.server.version).toBe('1.0.1+build.5');
-    expect(host.requests).toContain('/v0.1/servers/org.example.tools%2Fbackport/versions/1.0.1%2Bbuild.5');
-    expect(await gallery.version(WEATHER, '1.0.0')).toBeUndefined();
-    expect(await gallery.latest(WITHDRAWN)).toBeUndefined();
-    expect(await gallery.latest('io.github.nobody/nothing')).toBeUndefined();
-  });
-
-  it('answers with text/html and CORS open, which is what Pages does with index.html', async () => {
-    const { status, headers, body } = await vscodeGet(`${gallery.serversUrl}/${encodeURIComponent(WEATHER)}/versions`);
-    expect(status).toBe(200);
-    expect(headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(headers['access-control-allow-origin']).toBe('*');
-    expect((JSON.parse(body) as ServerList).servers.map((r) => r.server.version)).toEqual(['2.1.0', '2.0.0']);
-  });
-});
-
-describe('emitRegistryApi: a host that does not decode %2F', () => {
-  it('needs literalEncodedNames; the default layout 404s there', async () => {
-    const plain = await startStaticHost(await writeDist(emitRegistryApi(sampleModel())), { decodeSlash: false });
-    const literal = await startStaticHost(
-      await writeDist(emitRegistryApi(sampleModel(), { literalEncodedNames: true })),
-      { decodeSlash: false },
-    );
-    try {
-      expect(await new VsCodeGallery(plain.url).latest(WEATHER)).toBeUndefined();
-      expect((await new VsCodeGallery(literal.url).latest(WEATHER))?.server.version).toBe('2.1.0');
-      expect((await new VsCodeGallery(literal.url).query()).pages).toBe(1);
-    } finally {
-      await Promise.all([plain.close(), literal.close()]);
-    }
+  it('is written as YAML at the root of the API', () => {
+    const file = emitOpenApi(BASE_URL);
+    expect(file.path).toBe('openapi.yaml');
+    expect(parseYaml(String(file.body))).toEqual(staticDoc);
   });
 });

@@ -1,23 +1,31 @@
 /**
  * The static registry API: the read endpoints of the official MCP Registry's v0.1 API as plain
- * files in dist/, laid out so that GitHub Pages answers the URLs that MCP clients build.
- * docs/registry-api.md holds the research behind each choice; the short version:
+ * files in dist/, laid out so that static hosts answer the URLs MCP clients build with a 200 and
+ * never a redirect. docs/registry-api.md holds the research behind each choice; in short:
  *
- * - Clients put the server name into the path with encodeURIComponent (`io.github.o%2Fname`), and
- *   Pages decodes `%2F` before it looks for a file, so a server's files sit under `<ns>/<name>/`.
- * - Pages serves `dir/index.html` for `dir` (after a 301 to `dir/`) and never `index.json`, so each
- *   endpoint is a directory with an `index.html` whose bytes are the JSON response. VS Code parses
- *   any 2xx body as JSON whatever its Content-Type.
- * - Pages ignores query strings: `?cursor=` would return the first page again and a client that
- *   follows `nextCursor` would loop. So the list carries every server and never a `nextCursor`;
- *   `?version=latest`, which VS Code always sends, is what the list holds (latest versions only).
+ * - Newer VS Code fetches one server with `followRedirects: 0`, so no endpoint may be a directory
+ *   (`dir` → 301 `dir/`). Single responses are extensionless files at the exact request path:
+ *   `…/versions/latest`, `…/versions/1.2.0`.
+ * - `v0.1/servers` and `…/versions` must also be directories (the per-server paths live under
+ *   them), so those two lists are written as `servers.html` and `versions.html`: GitHub Pages,
+ *   Netlify and Cloudflare Pages all answer `/x` with `x.html` when both `x.html` and `x/` exist.
+ *   A copy at `x/index.html` answers `/x/`.
+ * - Clients encode the name (`io.github.o%2Fname`). GitHub Pages and S3 decode `%2F` before the
+ *   lookup, so a server's files sit under `<ns>/<name>/`; `literalEncodedNames` adds a copy under
+ *   a directory literally named `<ns>%2F<name>` for hosts that look up the raw path.
+ * - Static hosts ignore the query string, so a list never carries a `nextCursor` (a client would
+ *   loop) and holds every server at its latest version (what `?version=latest` asks for). Search,
+ *   paging, `updated_since` and `include_deleted` are the edge function's (edge/worker.ts).
  *
- * Yanked versions are left out everywhere, as the official API leaves out `deleted` versions
- * unless asked (`include_deleted`, a query parameter a static host cannot honour).
+ * Every version keeps its file, with the official status: deprecated stays `deprecated`, yanked
+ * becomes `deleted` (the official API's word for a removed version). Lists leave deleted versions
+ * out, as the official API does unless asked with `include_deleted`.
  */
 import type {
   Artifact,
+  Icon,
   IndexServer,
+  Listing,
   Package,
   Rating,
   RecordVersion,
@@ -30,28 +38,36 @@ import type {
   TrustLevel,
   Verdict,
 } from '../core/schema-types.gen.ts';
-import { OFFICIAL_SCHEMA_ID } from '../core/schema-files.ts';
 import type { EmitModel, EmittedFile } from './types.ts';
 
+/** `$schema` of every server.json we publish (schema-files.ts has the same id; this file stays free of Node modules). */
+export const SERVER_SCHEMA_ID = 'https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json';
 /** The API version segment of every path, as clients request it. */
 export const REGISTRY_API_PREFIX = 'v0.1/servers';
 /** The official registry-managed key of a response's `_meta`. */
 export const OFFICIAL_META_KEY = 'io.modelcontextprotocol.registry/official';
+/** The publisher-provided key of a server.json's `_meta`, where VS Code reads the `github` block. */
+export const PUBLISHER_PROVIDED_KEY = 'io.modelcontextprotocol.registry/publisher-provided';
 /** Our key in a response's `_meta`: what this catalog adds to a listing. */
 export const CATALOG_META_KEY = 'dev.mcp-catalog/listing';
-/** The file a static host serves for a directory URL. */
+/** The file a static host serves for a directory URL with a trailing slash. */
 const DIRECTORY_INDEX = 'index.html';
+/** The suffix a static host adds to find the file for an extensionless URL (`/x` → `x.html`). */
+const HTML = '.html';
+/** Package types VS Code's gallery can install (mcpGalleryService.ts); it drops the others (microsoft/vscode#290110). */
+export const VSCODE_REGISTRY_TYPES: ReadonlySet<string> = new Set(['npm', 'pypi', 'oci', 'nuget']);
 
 /** `_meta["io.modelcontextprotocol.registry/official"]`, as the v0.1 OpenAPI defines it. */
 export interface OfficialRegistryMeta {
   status: 'active' | 'deprecated' | 'deleted';
   statusMessage?: string;
+  statusChangedAt?: string;
   publishedAt: string;
   updatedAt: string;
   isLatest: boolean;
 }
 
-/** One bundle of a version, as the build found it. Links are absolute when the catalog has a base URL. */
+/** One bundle of a version, as the build found it. Links are absolute on the catalog's base URL. */
 export interface CatalogArtifactMeta {
   /** Index of the package in `server.packages`. */
   package: number;
@@ -80,7 +96,7 @@ export interface CatalogListingMeta {
   rating: Rating;
   stats: ServerStats;
   version: {
-    /** Never `yanked`: yanked versions are not published here. */
+    /** The catalog's own word: `yanked` where the official status says `deleted`. */
     status: RecordVersion['status'];
     statusMessage?: string;
     /** Worst scan verdict over the version's bundles; absent when it has none. */
@@ -89,38 +105,59 @@ export interface CatalogListingMeta {
   };
 }
 
+/** The `github` block of the publisher-provided `_meta` that VS Code's gallery reads (IGitHubInfo). */
+export interface GitHubInfo {
+  name?: string;
+  nameWithOwner?: string;
+  license?: string;
+  ownerAvatarUrl?: string;
+  readme?: string;
+  stargazerCount?: number;
+  topics?: string[];
+}
+
 /** `ServerResponse` of the v0.1 OpenAPI: the server.json and the registry's metadata beside it. */
 export interface ServerResponse {
   server: ServerDetail;
   _meta: { [OFFICIAL_META_KEY]: OfficialRegistryMeta; [CATALOG_META_KEY]: CatalogListingMeta };
 }
 
-/** `ServerList` of the v0.1 OpenAPI. `nextCursor` is never set: a static host cannot page. */
+/** `ServerList` of the v0.1 OpenAPI. The static lists never set `nextCursor`; the edge function does. */
 export interface ServerList {
   servers: ServerResponse[];
-  metadata: { count: number };
+  metadata: { count: number; nextCursor?: string };
+}
+
+/** What the registry API reads beyond the records: the listings as written, and status dates. */
+export interface RegistryApiModel extends EmitModel {
+  /** Listings by server name and version: icons, repository id and subfolder live only here. */
+  listings?: ReadonlyMap<string, ReadonlyMap<string, Listing>>;
+  /** When each server's status.json last changed (git), by server name: `statusChangedAt`. */
+  statusChangedAt?: ReadonlyMap<string, string>;
 }
 
 export interface RegistryApiOptions {
   /**
    * Also write every server under a directory literally named `<ns>%2F<name>`, for hosts that look
-   * up the raw, undecoded path (Apache with `AllowEncodedSlashes NoDecode`). GitHub Pages decodes
-   * `%2F` and needs only the default layout; this doubles the per-server files.
+   * up the raw, undecoded path. GitHub Pages and S3 decode `%2F` and need only the default layout;
+   * this doubles the per-server files.
    */
   literalEncodedNames?: boolean;
 }
 
 export type RegistryApiErrorCode =
+  /** The catalog has no `baseUrl`: bundle and report links would be relative, which no client can fetch. */
+  | 'base-url-missing'
   /** The index lists a server the model has no record for (or the record has another name). */
   | 'record-missing'
   /** A name that would not stay inside its directory, or would collide with an index file. */
   | 'unsafe-name'
-  /** A version that is not a plain path segment, or is reserved (`latest`). */
+  /** A version that is not a plain path segment, or is reserved (`latest`, `index.html`). */
   | 'unsafe-version'
   /** Two files at one path: the index lists a server twice. */
   | 'duplicate-path';
 
-/** The model cannot be published as a registry API; `code` says why. Upstream validation should have caught it. */
+/** The model cannot be published as a registry API; `code` says why. */
 export class RegistryApiError extends Error {
   override name = 'RegistryApiError';
   readonly code: RegistryApiErrorCode;
@@ -130,25 +167,87 @@ export class RegistryApiError extends Error {
   }
 }
 
+/** How a build treats the registry API, from the base URL and whether it publishes (signs for real). */
+export type RegistryApiPlan = { emit: true } | { emit: false; warning: string } | { emit: false; error: string };
+
+/**
+ * The baseUrl rule: the API is only useful with absolute links, so a publishing build (keyless or
+ * key signing) without `baseUrl` fails, and a local (dev-signed) one leaves the API out and says so.
+ */
+export function registryApiPlan(baseUrl: string | undefined, publishing: boolean): RegistryApiPlan {
+  if (baseUrl !== undefined) return { emit: true };
+  const why =
+    'catalog.config.json has no baseUrl, so the registry API (dist/v0.1/, dist/openapi.yaml) would link bundles relatively, which no MCP client can download';
+  const fix = 'Set "baseUrl" to the URL where dist/ is served, e.g. "https://OWNER.github.io/REPO/".';
+  return publishing
+    ? { emit: false, error: `${why}. ${fix}` }
+    : { emit: false, warning: `registry API left out: ${why}. ${fix}` };
+}
+
 /** The URL path of a server's directory, as a client builds it: the name through encodeURIComponent. */
 export function encodedServerPath(name: string): string {
   return `${REGISTRY_API_PREFIX}/${encodeURIComponent(name)}`;
 }
 
+/** Where the static API keeps a server's files: the decoded form of the URL path. */
+export function serverDir(name: string): string {
+  return `${REGISTRY_API_PREFIX}/${name}`;
+}
+
+/** The file of one version (or `latest`), under a server's directory; the edge function reads it. */
+export const versionFile = (dir: string, version: string) => `${dir}/versions/${version}`;
+
 /** Every file of the static registry API, in a stable order; the same model gives the same bytes. */
-export function emitRegistryApi(model: EmitModel, options: RegistryApiOptions = {}): EmittedFile[] {
-  const link = linker(model.baseUrl);
+export function emitRegistryApi(model: RegistryApiModel, options: RegistryApiOptions = {}): EmittedFile[] {
   const files = new Map<string, string>();
-  const add = (dir: string, body: ServerList | ServerResponse) => {
-    const path = `${dir}/${DIRECTORY_INDEX}`;
+  const add = (path: string, body: ServerList | ServerResponse) => {
     if (files.has(path))
       throw new RegistryApiError('duplicate-path', `Two files at ${path}: is a server listed twice?`);
     files.set(path, JSON.stringify(body));
   };
+  const list = (path: string, servers: ServerResponse[]) => {
+    const body: ServerList = { servers, metadata: { count: servers.length } };
+    add(`${path}${HTML}`, body);
+    add(`${path}/${DIRECTORY_INDEX}`, body);
+  };
 
-  const latest: ServerResponse[] = [];
-  const perServer: { dirs: string[]; published: Published }[] = [];
-  for (const entry of model.index.servers) {
+  const servers = publishRegistry(model);
+  list(
+    REGISTRY_API_PREFIX,
+    servers.flatMap((s) => (s.latest ? [s.latest] : [])),
+  );
+  for (const server of servers) {
+    const dirs = [serverDir(server.name)];
+    if (options.literalEncodedNames) dirs.push(encodedServerPath(server.name));
+    for (const dir of dirs) {
+      const listed = server.versions.filter((r) => r._meta[OFFICIAL_META_KEY].status !== 'deleted');
+      if (listed.length > 0) list(`${dir}/versions`, listed);
+      if (server.latest) add(versionFile(dir, 'latest'), server.latest);
+      for (const response of server.versions) add(versionFile(dir, response.server.version), response);
+    }
+  }
+  return [...files].map(([path, body]) => ({ path, body }));
+}
+
+/** One server as the API publishes it. */
+export interface PublishedServer {
+  name: string;
+  /** The highest version that is not yanked; none when every version is. */
+  latest: ServerResponse | undefined;
+  /** Every version, deleted ones included, newest publication first (the official order). */
+  versions: ServerResponse[];
+}
+
+/** The responses of every server of the model, in index order. Pure. */
+export function publishRegistry(model: RegistryApiModel): PublishedServer[] {
+  if (model.baseUrl === undefined) {
+    throw new RegistryApiError(
+      'base-url-missing',
+      "The registry API needs the catalog's baseUrl: its bundle and report links must be absolute.",
+    );
+  }
+  const link = linker(model.baseUrl);
+  return model.index.servers.map((entry) => {
     const record = model.records.get(entry.name);
     if (!record || record.name !== entry.name) {
       throw new RegistryApiError(
@@ -156,50 +255,64 @@ export function emitRegistryApi(model: EmitModel, options: RegistryApiOptions = 
         `index.json lists ${entry.name} but the model has no record for it.`,
       );
     }
-    const published = publishServer(entry, record, link);
-    if (!published) continue; // every version is yanked: not in the registry at all
-    latest.push(published.latest);
-    const dirs = [serverDir(record.name)];
-    if (options.literalEncodedNames) dirs.push(encodedServerPath(record.name));
-    perServer.push({ dirs, published });
-  }
-
-  add(REGISTRY_API_PREFIX, { servers: latest, metadata: { count: latest.length } });
-  for (const { dirs, published } of perServer) {
-    for (const dir of dirs) {
-      add(`${dir}/versions`, { servers: published.versions, metadata: { count: published.versions.length } });
-      add(`${dir}/versions/latest`, published.latest);
-      for (const response of published.versions) add(`${dir}/versions/${response.server.version}`, response);
-    }
-  }
-  return [...files].map(([path, body]) => ({ path, body }));
-}
-
-interface Published {
-  latest: ServerResponse;
-  /** Newest publication first, as the official versions endpoint orders them. */
-  versions: ServerResponse[];
-}
-
-/** The server's responses, or nothing when no version is published (all yanked). */
-function publishServer(entry: IndexServer, record: ServerRecord, link: Linker): Published | undefined {
-  checkName(record.name);
-  const visible = record.versions.filter((v) => v.status !== 'yanked');
-  // The record lists versions highest first; the highest one not yanked is the latest (index.schema.json).
-  const latestVersion = visible[0];
-  if (!latestVersion) return undefined;
-  const responses = visible.map((version) => {
-    checkVersion(record.name, version.version);
-    return response(entry, record, version, version === latestVersion, link);
+    checkName(record.name);
+    const listings = model.listings?.get(record.name);
+    const changedAt = model.statusChangedAt?.get(record.name);
+    // The record lists versions highest first; the highest one not yanked is the latest (index.schema.json).
+    const latestVersion = record.versions.find((v) => v.status !== 'yanked');
+    const responses = record.versions.map((version) => {
+      checkVersion(record.name, version.version);
+      return response(
+        entry,
+        record,
+        version,
+        version === latestVersion,
+        listings?.get(version.version),
+        changedAt,
+        link,
+      );
+    });
+    const versions = responses
+      .map((r, i) => ({ r, i }))
+      .sort(
+        (a, b) =>
+          compareDesc(a.r._meta[OFFICIAL_META_KEY].publishedAt, b.r._meta[OFFICIAL_META_KEY].publishedAt) || a.i - b.i,
+      )
+      .map(({ r }) => r);
+    const latestIndex = latestVersion ? record.versions.indexOf(latestVersion) : -1;
+    return { name: record.name, latest: latestIndex >= 0 ? responses[latestIndex] : undefined, versions };
   });
-  const versions = responses
-    .map((r, i) => ({ r, i }))
-    .sort(
-      (a, b) =>
-        compareDesc(a.r._meta[OFFICIAL_META_KEY].publishedAt, b.r._meta[OFFICIAL_META_KEY].publishedAt) || a.i - b.i,
-    )
-    .map(({ r }) => r);
-  return { latest: responses[0]!, versions };
+}
+
+/** A server VS Code's gallery lists but cannot install, and why: the build log names them. */
+export interface VsCodeGap {
+  name: string;
+  version: string;
+  reason: string;
+}
+
+/**
+ * The latest versions that VS Code cannot install: it installs npm, PyPI, OCI and NuGet packages
+ * and remotes, and drops a server with none of them (its gallery has no MCPB install path).
+ */
+export function vscodeGaps(model: Pick<EmitModel, 'index' | 'records'>): VsCodeGap[] {
+  const gaps: VsCodeGap[] = [];
+  for (const entry of model.index.servers) {
+    const record = model.records.get(entry.name);
+    const latest = record?.versions.find((v) => v.status !== 'yanked');
+    if (!latest) continue;
+    if (latest.remotes.length > 0 || latest.packages.some((p) => VSCODE_REGISTRY_TYPES.has(p.registryType))) continue;
+    const types = [...new Set(latest.packages.map((p) => p.registryType))];
+    gaps.push({
+      name: entry.name,
+      version: latest.version,
+      reason:
+        types.length === 0
+          ? 'the listing declares no package and no remote'
+          : `only ${types.join(', ')} packages, which VS Code cannot install (microsoft/vscode#290110); declare the upstream npm, PyPI or OCI package beside the bundle`,
+    });
+  }
+  return gaps;
 }
 
 function response(
@@ -207,20 +320,29 @@ function response(
   record: ServerRecord,
   version: RecordVersion,
   isLatest: boolean,
+  listing: Listing | undefined,
+  statusChangedAt: string | undefined,
   link: Linker,
 ): ServerResponse {
-  const statusMessage = version.statusMessage ?? record.statusMessage;
-  const deprecated = version.status === 'deprecated' || record.status === 'deprecated';
+  const status = officialStatus(record, version);
+  const statusMessage = status === 'active' ? undefined : (version.statusMessage ?? record.statusMessage);
+  // A status is a change after publication; its date is when status.json last changed, and the
+  // entry was last updated then. Without a status, a listing never changes after it is published.
+  const changedAt =
+    status !== 'active' &&
+    statusChangedAt !== undefined &&
+    Date.parse(statusChangedAt) > Date.parse(version.publishedAt)
+      ? statusChangedAt
+      : undefined;
   return {
-    server: serverJson(record, version, link),
+    server: serverJson(record, version, listing, link),
     _meta: {
       [OFFICIAL_META_KEY]: {
-        status: deprecated ? 'deprecated' : 'active',
-        ...(deprecated && statusMessage !== undefined ? { statusMessage } : {}),
+        status,
+        ...(statusMessage !== undefined ? { statusMessage } : {}),
+        ...(changedAt !== undefined ? { statusChangedAt: changedAt } : {}),
         publishedAt: version.publishedAt,
-        // Listings are immutable and status changes carry no date, so a version's entry last
-        // changed when it was published; a build-time date would churn every file on every build.
-        updatedAt: version.publishedAt,
+        updatedAt: changedAt ?? version.publishedAt,
         isLatest,
       },
       [CATALOG_META_KEY]: catalogMeta(entry, record, version, link),
@@ -228,23 +350,67 @@ function response(
   };
 }
 
-/** The official server.json of one version, rebuilt from the record. */
-function serverJson(record: ServerRecord, version: RecordVersion, link: Linker): ServerDetail {
-  const repository = repositoryOf(record.source?.repository);
+function officialStatus(record: ServerRecord, version: RecordVersion): OfficialRegistryMeta['status'] {
+  if (version.status === 'yanked') return 'deleted';
+  return version.status === 'deprecated' || record.status === 'deprecated' ? 'deprecated' : 'active';
+}
+
+/** The official server.json of one version, rebuilt from the record and the listing. */
+function serverJson(
+  record: ServerRecord,
+  version: RecordVersion,
+  listing: Listing | undefined,
+  link: Linker,
+): ServerDetail {
+  const repository = repositoryOf(record.source?.repository, listing?.repository);
   const websiteUrl = httpUrl(record.source?.website);
   const packages = version.packages.map((p) => hostedPackage(p, link));
   const remotes: RemoteTransport[] = version.remotes;
+  const icons = iconsOf(listing);
+  const github = githubInfo(record, repository, icons.length > 0);
   return {
-    $schema: OFFICIAL_SCHEMA_ID,
+    $schema: SERVER_SCHEMA_ID,
     name: record.name,
     ...(record.title !== undefined ? { title: record.title } : {}),
     description: record.description,
     version: version.version,
     ...(repository ? { repository } : {}),
     ...(websiteUrl ? { websiteUrl } : {}),
+    ...(icons.length > 0 ? { icons } : {}),
     ...(packages.length > 0 ? { packages } : {}),
     ...(remotes.length > 0 ? { remotes } : {}),
+    ...(github ? { _meta: { [PUBLISHER_PROVIDED_KEY]: { github } } } : {}),
   };
+}
+
+/** The listing's icons that the official schema accepts (https, at most 255 characters). */
+function iconsOf(listing: Listing | undefined): Icon[] {
+  return (listing?.icons ?? []).filter((icon) => icon.src.length <= 255 && icon.src.startsWith('https://'));
+}
+
+/**
+ * What VS Code shows beside a server: the README (our long description), licence, stars and
+ * topics; for a GitHub repository also its name, which VS Code turns into the display name and
+ * publisher, and the owner's avatar, which it shows as the icon when the listing has none.
+ */
+function githubInfo(
+  record: ServerRecord,
+  repository: Repository | undefined,
+  hasIcons: boolean,
+): GitHubInfo | undefined {
+  const repo =
+    repository?.source === 'github'
+      ? /^https?:\/\/github\.com\/([^/]+)\/([^/#?]+?)(?:\.git)?\/?$/i.exec(repository.url)
+      : null;
+  const info: GitHubInfo = {
+    ...(repo ? { name: repo[2]!, nameWithOwner: `${repo[1]}/${repo[2]}` } : {}),
+    ...(record.license !== undefined && record.license !== 'NOASSERTION' ? { license: record.license } : {}),
+    ...(repo && !hasIcons ? { ownerAvatarUrl: `https://github.com/${repo[1]}.png` } : {}),
+    ...(record.longDescription ? { readme: record.longDescription } : {}),
+    ...(record.stats?.stars ? { stargazerCount: record.stats.stars.value } : {}),
+    ...(record.tags.length > 0 ? { topics: record.tags } : {}),
+  };
+  return Object.keys(info).length > 0 ? info : undefined;
 }
 
 /** A catalog-hosted bundle's identifier is relative to index.json; a client needs a URL it can fetch. */
@@ -312,12 +478,13 @@ function worst(verdicts: readonly Verdict[]): Verdict | undefined {
 }
 
 /**
- * The record keeps only the repository URL (ServerSource.repository), so `source` is derived from
- * its host the way the official registry names forges; an unknown forge is named by its host.
+ * The listing's repository when it has one (it keeps `id` and `subfolder`); else one derived from
+ * the record's URL, with `source` named after the host the way the official registry names forges.
  */
-function repositoryOf(url: string | undefined): Repository | undefined {
-  const parsed = httpUrl(url);
+function repositoryOf(url: string | undefined, declared: Repository | undefined): Repository | undefined {
+  const parsed = httpUrl(declared?.url ?? url);
   if (!parsed) return undefined;
+  if (declared && declared.url === parsed) return declared;
   const host = new URL(parsed).hostname.toLowerCase();
   const forge = ['github', 'gitlab', 'bitbucket'].find((f) => host === `${f}.com` || host === `${f}.org`);
   return { url: parsed, source: forge ?? host };
@@ -332,18 +499,13 @@ function httpUrl(value: string | undefined): string | undefined {
 
 type Linker = (path: string) => string;
 
-/** Paths in the model are relative to index.json (the dist root); with a base URL they become absolute. */
-function linker(baseUrl: string | undefined): Linker {
-  return (path) => (baseUrl === undefined || isAbsolute(path) ? path : new URL(path, baseUrl).href);
+/** Paths in the model are relative to index.json (the dist root); the API makes them absolute. */
+function linker(baseUrl: string): Linker {
+  return (path) => (isAbsolute(path) ? path : new URL(path, baseUrl).href);
 }
 
 const isAbsolute = (value: string) => /^[a-z][a-z0-9+.-]*:/i.test(value);
 const compareDesc = (a: string, b: string) => Date.parse(b) - Date.parse(a);
-
-/** The directory of a server: the decoded form of the URL path, which is how Pages resolves it. */
-function serverDir(name: string): string {
-  return `${REGISTRY_API_PREFIX}/${name}`;
-}
 
 const NAME = /^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/;
 const VERSION_SEGMENT = /^[0-9A-Za-z][0-9A-Za-z.+_-]*$/;
@@ -355,15 +517,20 @@ const VERSION_SEGMENT = /^[0-9A-Za-z][0-9A-Za-z.+_-]*$/;
  */
 function checkName(name: string): void {
   const segments = name.split('/');
-  if (!NAME.test(name) || segments.some((s) => s.startsWith('.')) || segments[0] === DIRECTORY_INDEX) {
+  if (
+    !NAME.test(name) ||
+    segments.some((s) => s.startsWith('.')) ||
+    segments[0] === DIRECTORY_INDEX ||
+    segments.some((s) => s.endsWith(HTML))
+  ) {
     throw new RegistryApiError(
       'unsafe-name',
-      `Server name ${JSON.stringify(name)} cannot be a registry path: use <reverse-dns>/<name> with segments that do not start with a dot.`,
+      `Server name ${JSON.stringify(name)} cannot be a registry path: use <reverse-dns>/<name> with segments that neither start with a dot nor end in .html.`,
     );
   }
 }
 
-/** The version becomes a directory beside `latest/` and the versions list's `index.html`. */
+/** The version becomes a file beside `latest` and the versions list's `index.html`. */
 function checkVersion(name: string, version: string): void {
   if (!VERSION_SEGMENT.test(version) || version === 'latest' || version === DIRECTORY_INDEX) {
     throw new RegistryApiError(

@@ -9,6 +9,7 @@
  */
 import MiniSearch, { type AsPlainObject, type Options, type SearchResult } from 'minisearch';
 import type { FileRef, TrustLevel, Verdict } from '../core/schema-types.gen.ts';
+import type { ServerFacets } from './facets.ts';
 
 /** Version of search/manifest.json's format; a client refuses another. */
 export const SEARCH_MANIFEST_VERSION = 1;
@@ -185,9 +186,10 @@ export interface SearchManifest {
   full: { files: SearchFile[]; options: ManifestIndexOptions };
 }
 
-/** What the core index stores per server, as a result list shows it. The id is the name. */
-export interface CoreStoredFields {
+/** What the core index stores per server, as a result list shows it and facets filter it. The id is the name. */
+export interface CoreStoredFields extends ServerFacets {
   title?: string;
+  /** The description, cut at a word to about 110 characters (stored as `summary`; the index has it whole). */
   description: string;
   category: string;
   trust: TrustLevel;
@@ -220,6 +222,8 @@ export interface SearchQueryOptions {
 
 export interface CatalogSearch {
   search(query: string, options?: SearchQueryOptions): Promise<SearchHit[]>;
+  /** Every server of the core index with its stored fields, in name order (score 0): the unfiltered list. */
+  all(): SearchHit[];
 }
 
 export interface CreateSearchOptions {
@@ -330,8 +334,8 @@ function matchesFilter(fields: CoreStoredFields, filter: SearchFilter | undefine
 }
 
 function storedOf(result: SearchResult | Record<string, unknown>): CoreStoredFields {
-  const { id: _id, terms: _t, queryTerms: _q, score: _s, match: _m, ...stored } = result;
-  return stored as unknown as CoreStoredFields;
+  const { id: _id, terms: _t, queryTerms: _q, score: _s, match: _m, summary, ...stored } = result;
+  return { ...stored, description: summary } as unknown as CoreStoredFields;
 }
 
 /**
@@ -357,7 +361,15 @@ export async function createSearch(
     return shards;
   };
 
+  let everything: SearchHit[] | undefined;
   return {
+    all() {
+      everything ??= core
+        .search(MiniSearch.wildcard)
+        .map((result) => ({ ...storedOf(result), name: result.id as string, score: 0, matched: 'core' as const }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return everything;
+    },
     async search(query, { filter, full = false } = {}) {
       const hits = new Map<string, SearchHit>();
       for (const result of core.search(query)) {

@@ -24,7 +24,10 @@ import {
   SERVERS_PER_SHARD,
   shardCount,
   shardOf,
+  SUMMARY_LENGTH,
+  summaryOf,
 } from './search.ts';
+import { serverFacets } from './facets.ts';
 import { buildEmitModel, type ServerSpec } from './test-model.ts';
 import type { EmitModel, EmittedFile } from './types.ts';
 
@@ -187,10 +190,12 @@ describe('emitSearch', () => {
     const fresh = new MiniSearch(miniSearchOptions(CORE_OPTIONS));
     fresh.addAll(
       model.index.servers.map((s) => ({
+        ...serverFacets(s, model.records.get(s.name)),
         name: s.name,
         title: s.title,
         tags: s.tags.join(' '),
         description: s.description,
+        summary: summaryOf(s.description),
         category: s.category,
         trust: s.trust,
         verdict: s.verdict,
@@ -267,6 +272,18 @@ describe('createSearch', () => {
     expect(names(await search.search('kubernets'))).toEqual(['com.example/kube-ops']);
     expect(names(await search.search('forcasts'))).toEqual(['io.github.octo/weather']);
     expect(names(await search.search('cafe'))).toEqual(['io.github.someone/notes']);
+  });
+
+  it('cuts long descriptions for the result list at a word, and still finds their last words', async () => {
+    const long = `${'Synchronises calendars across providers with conflict detection and '.repeat(4)}zeppelin`;
+    const wide = buildEmitModel([{ ...SPECS[0]!, name: 'io.github.acme/cal', description: long }]);
+    const { search } = await searchOver(wide, coreOnly);
+    const [hit] = await search.search('zeppelin');
+    expect(hit?.name).toBe('io.github.acme/cal');
+    expect(hit!.description.length).toBeLessThanOrEqual(SUMMARY_LENGTH);
+    expect(hit!.description.endsWith('…')).toBe(true);
+    expect(long.startsWith(hit!.description.slice(0, -1))).toBe(true);
+    expect(summaryOf('Short.')).toBe('Short.');
   });
 
   it('returns the stored fields a result list shows', async () => {

@@ -28,6 +28,7 @@ import {
   type SearchFile,
   type SearchManifest,
 } from './search-client.ts';
+import { serverFacets } from './facets.ts';
 import type { EmitModel, EmittedFile } from './types.ts';
 
 export const SEARCH_MANIFEST_PATH = 'search/manifest.json';
@@ -52,7 +53,9 @@ export const CORE_OPTIONS: ManifestIndexOptions = {
   fields: ['name', 'title', 'tags', 'description'],
   storeFields: [
     'title',
-    'description',
+    // The description cut for a result card (search-client.ts hands it out as `description`): the
+    // whole text is indexed, and most of a stored description is never shown in a list.
+    'summary',
     'category',
     'trust',
     'verdict',
@@ -60,6 +63,15 @@ export const CORE_OPTIONS: ManifestIndexOptions = {
     'ratingCount',
     'latest',
     'status',
+    // Facets and sort keys (facets.ts): the site filters and sorts in the browser with these.
+    'packageTypes',
+    'runtimes',
+    'transports',
+    'platforms',
+    'source',
+    'stars',
+    'downloads',
+    'updated',
   ],
   searchOptions: { ...SEARCH_DEFAULTS, boost: { name: 3, title: 3, tags: 2, description: 1 } },
 };
@@ -75,7 +87,12 @@ export const FULL_OPTIONS: ManifestIndexOptions = {
 };
 
 /** One server as the core index sees it: the indexed text, then the stored fields. */
-type CoreDocument = CoreStoredFields & { name: string; tags: string };
+type CoreDocument = Omit<CoreStoredFields, 'description'> & {
+  name: string;
+  tags: string;
+  description: string;
+  summary: string;
+};
 
 interface FullDocument {
   name: string;
@@ -85,12 +102,14 @@ interface FullDocument {
   reviews: string;
 }
 
-function coreDocument(server: IndexServer): CoreDocument {
+function coreDocument(server: IndexServer, record: ServerRecord | undefined): CoreDocument {
   return {
+    ...serverFacets(server, record),
     name: server.name,
     title: server.title,
     tags: server.tags.join(' '),
     description: server.description,
+    summary: summaryOf(server.description),
     category: server.category,
     trust: server.trust,
     verdict: server.verdict,
@@ -120,6 +139,16 @@ function fullDocument(server: IndexServer, record: ServerRecord | undefined): Fu
   };
   const empty = !doc.toolNames && !doc.toolDescriptions.trim() && !doc.longDescription && !doc.reviews.trim();
   return empty ? undefined : doc;
+}
+
+/** Result cards show three lines of description at their narrowest: about 110 characters, cut at a word. */
+export const SUMMARY_LENGTH = 110;
+
+export function summaryOf(description: string): string {
+  if (description.length <= SUMMARY_LENGTH) return description;
+  const cut = description.slice(0, SUMMARY_LENGTH - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > SUMMARY_LENGTH / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 /** Smallest power of two that keeps shards at or under SERVERS_PER_SHARD servers (at least 1). */
@@ -193,7 +222,10 @@ function fileOf(path: string, body: string, documents: number): { file: SearchFi
 /** The search index files of dist/: the core, the shards, and the manifest that ties them together. */
 export function emitSearch(model: EmitModel): EmittedFile[] {
   const servers = [...model.index.servers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const core = fileOf(SEARCH_CORE_PATH, buildIndex(CORE_OPTIONS, servers.map(coreDocument)), servers.length);
+  const core = fileOf(SEARCH_CORE_PATH, buildIndex(
+      CORE_OPTIONS,
+      servers.map((s) => coreDocument(s, model.records.get(s.name))),
+    ), servers.length);
 
   const fullDocs = servers.flatMap((s) => fullDocument(s, model.records.get(s.name)) ?? []);
   const count = shardCount(fullDocs.length);

@@ -8,21 +8,44 @@ import { indexStatement } from '../core/attestation.ts';
 import type { CatalogIndex } from '../core/schema-types.gen.ts';
 import { emitBadges } from '../emit/badges.ts';
 import { emitFeed } from '../emit/feed.ts';
+import { emitOpenApi } from '../emit/openapi-yaml.ts';
 import { emitRegistryApi } from '../emit/registry-api.ts';
 import { emitSearch } from '../emit/search.ts';
 import type { EmittedFile } from '../emit/types.ts';
 import type { Model } from './model.ts';
 
-export function emitCatalog(model: Model, baseUrl: string | undefined, extra: readonly EmittedFile[]): EmittedFile[] {
+/** What the registry API reads besides the model (docs/registry-api.md). */
+export interface RegistryApiInput {
+  /** Left out when false: the catalog has no baseUrl (see registryApiPlan). */
+  emit: boolean;
+  /** When each server's status last changed, by name: `statusChangedAt`. */
+  statusChangedAt?: ReadonlyMap<string, string>;
+  /** Also write `<ns>%2F<name>/` copies, for hosts that do not decode `%2F`. */
+  literalEncodedNames?: boolean;
+}
+
+export function emitCatalog(
+  model: Model,
+  baseUrl: string | undefined,
+  extra: readonly EmittedFile[],
+  registryApi: RegistryApiInput = { emit: baseUrl !== undefined },
+): EmittedFile[] {
   const emitModel = { index: model.index, records: model.records, baseUrl };
-  return [
-    ...model.files,
-    ...extra,
-    ...emitSearch(emitModel),
-    ...emitRegistryApi(emitModel),
-    ...emitFeed(emitModel),
-    ...emitBadges(emitModel),
-  ];
+  const api =
+    registryApi.emit && baseUrl !== undefined
+      ? [
+          ...emitRegistryApi(
+            {
+              ...emitModel,
+              listings: model.listings,
+              ...(registryApi.statusChangedAt ? { statusChangedAt: registryApi.statusChangedAt } : {}),
+            },
+            { literalEncodedNames: registryApi.literalEncodedNames ?? false },
+          ),
+          emitOpenApi(baseUrl),
+        ]
+      : [];
+  return [...model.files, ...extra, ...emitSearch(emitModel), ...api, ...emitFeed(emitModel), ...emitBadges(emitModel)];
 }
 
 export function serializeIndex(index: CatalogIndex): Buffer {

@@ -14,9 +14,11 @@ import type {
   Curation,
   DeclaredCapabilities,
   FileRef,
+  IndexPolicy,
   IndexServer,
   IndexVersion,
   Listing,
+  Policy,
   PublisherMeta,
   Rating,
   RecordVersion,
@@ -68,6 +70,11 @@ export interface Model {
   records: Map<string, ServerRecord>;
   /** The per-server files, serialised (the index names their digests). */
   files: EmittedFile[];
+  /**
+   * The listings as written, by server and version, for the registry API: the official server.json
+   * fields the record does not keep (icons, repository id and subfolder).
+   */
+  listings: Map<string, Map<string, Listing>>;
 }
 
 interface ServerFiles {
@@ -76,7 +83,7 @@ interface ServerFiles {
   tools?: DeclaredCapabilities;
   readme?: string;
   curation?: Curation;
-  reviews: { login: string; review: Review }[];
+  reviews: { login: string; path: string; review: Review }[];
 }
 
 export function buildModel(input: ModelInput): Model {
@@ -92,6 +99,7 @@ export function buildModel(input: ModelInput): Model {
   }
 
   const records = new Map<string, ServerRecord>();
+  const listings = new Map<string, Map<string, Listing>>();
   const files: EmittedFile[] = [];
   const entries: IndexServer[] = [];
   for (const name of [...servers.keys()].sort()) {
@@ -139,14 +147,15 @@ export function buildModel(input: ModelInput): Model {
       stats,
       reviews: server.reviews
         .sort((a, b) => compareVersions(b.review.version, a.review.version) || a.login.localeCompare(b.login))
-        .map(({ login, review }) => {
+        .map(({ login, path, review }) => {
           const { $schema: _schema, ...rest } = review as Review & { $schema?: string };
-          return { login, ...rest };
+          return { login, ...rest, publishedAt: input.addedAt.get(path) ?? wholeSeconds(input.now).toISOString() };
         }),
       ...(server.tools ? { tools: withoutSchema(server.tools) } : {}),
       versions,
     };
     records.set(name, record);
+    listings.set(name, new Map(server.listings.map(({ listing }) => [listing.version, listing])));
     const detail = jsonFile(`servers/${name}.json`, record);
     files.push(detail.file);
     const latestVerdict = latestVersion ? worstVerdict(latestVersion.artifacts) : undefined;
@@ -172,6 +181,12 @@ export function buildModel(input: ModelInput): Model {
     });
   }
 
+  const policies = policiesOf(input.catalog);
+  files.push(...policies.map((p) => p.file));
+  const defaultPolicy = policies.some((p) => p.entry.name === input.config.defaultPolicy)
+    ? input.config.defaultPolicy
+    : undefined;
+
   const generatedAt = wholeSeconds(input.now);
   const index: CatalogIndex = {
     schemaVersion: SCHEMA_VERSION,
@@ -187,8 +202,10 @@ export function buildModel(input: ModelInput): Model {
     serial: nextSerial(input.previous?.serial, generatedAt),
     expires: new Date(generatedAt.getTime() + input.validityMs).toISOString(),
     servers: entries,
+    ...(policies.length > 0 ? { policies: policies.map((p) => p.entry) } : {}),
+    ...(defaultPolicy ? { defaultPolicy } : {}),
   };
-  return { index, records, files };
+  return { index, records, files, listings };
 }
 
 /**
@@ -207,6 +224,26 @@ export function jsonFile(path: string, value: unknown): { file: EmittedFile; ref
     file: { path, body: bytes },
     ref: { path, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length },
   };
+}
+
+/** Every policy of catalog/policies/, published as policies/<name>.json, in name order. */
+function policiesOf(catalog: LoadedCatalog): { entry: IndexPolicy; file: EmittedFile }[] {
+  const out: { entry: IndexPolicy; file: EmittedFile }[] = [];
+  for (const { location, json } of catalog.files) {
+    if (location.kind !== 'policy' || !json) continue;
+    const policy = withoutSchema(json.value as Policy);
+    const published = jsonFile(`policies/${location.policy}.json`, policy);
+    out.push({
+      entry: {
+        name: location.policy,
+        description: policy.description,
+        ...(policy.sample ? { sample: true } : {}),
+        detail: published.ref,
+      },
+      file: published.file,
+    });
+  }
+  return out.sort((a, b) => (a.entry.name < b.entry.name ? -1 : 1));
 }
 
 function groupByServer(catalog: LoadedCatalog): Map<string, ServerFiles> {
@@ -235,7 +272,7 @@ function groupByServer(catalog: LoadedCatalog): Map<string, ServerFiles> {
         of(location.server).curation = value as Curation;
         break;
       case 'review':
-        of(location.server).reviews.push({ login: location.login, review: value as Review });
+        of(location.server).reviews.push({ login: location.login, path: location.path, review: value as Review });
         break;
     }
   }
@@ -281,6 +318,10 @@ function artifactOf(
     };
   }
   const { report } = facts;
+  const version = target.listing.version;
+  const applying = acknowledgements
+    .filter((a) => a.version === version)
+    .map(({ rule, file, reason, by }) => ({ rule, ...(file ? { file } : {}), reason, by }));
   const count = (severity: string) => report.findings.filter((f) => f.severity === severity).length;
   const reviews = report.findings.filter((f) => f.severity === 'review');
   const accepted = reviews.filter((f) => isAcknowledged(f, target.listing.version, acknowledgements)).length;
@@ -309,8 +350,11 @@ function artifactOf(
       report: facts.reportRef,
       findings: { reject: count('reject'), review: reviews.length, info: count('info') },
       ...(accepted > 0 ? { acknowledged: accepted } : {}),
+      ...(applying.length > 0 ? { acknowledgements: applying } : {}),
       capabilities: report.capabilities,
     },
+    ...(report.manifest ? { serverType: report.manifest.serverType } : {}),
+    ...(report.manifest?.compatibility ? { compatibility: report.manifest.compatibility } : {}),
     ...(report.manifest?.userConfig ? { userConfig: report.manifest.userConfig } : {}),
     tools: report.tools,
   };
