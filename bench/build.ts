@@ -16,7 +16,12 @@ const REBUILD_TARGET_MS = 5_000;
 
 function build(repo: string, root: string, out: string): () => Promise<RunResult> {
   return () =>
-    run(process.execPath, ['pipeline/run.ts', '--root', root, '--out', out, '--offline', '--signing', 'dev'], repo);
+    // The pipeline alone: bench/site.ts measures the whole build with the site.
+    run(
+      process.execPath,
+      ['pipeline/run.ts', '--root', root, '--out', out, '--offline', '--signing', 'dev', '--no-site'],
+      repo,
+    );
 }
 
 function ok(result: RunResult): void {

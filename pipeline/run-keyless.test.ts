@@ -64,7 +64,7 @@ describe('npm run build, keyless', () => {
   });
 
   it('signs every artifact and index.json with the workflow identity, and verifies under it', async () => {
-    const result = await runCliAsync(['--root', root, '--offline', '--signing', 'keyless'], {
+    const result = await runCliAsync(['--root', root, '--offline', '--signing', 'keyless', '--no-site'], {
       script: 'pipeline/run.ts',
       env: {
         ACTIONS_ID_TOKEN_REQUEST_URL: oidcUrl,

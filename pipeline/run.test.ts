@@ -38,7 +38,7 @@ async function smallCatalog(): Promise<string> {
 }
 
 const build = (root: string, ...flags: string[]) =>
-  runCliAsync(['--root', root, '--offline', '--signing', 'dev', ...flags], { script: 'pipeline/run.ts' });
+  runCliAsync(['--root', root, '--offline', '--signing', 'dev', '--no-site', ...flags], { script: 'pipeline/run.ts' });
 
 const devPolicy = async (root: string) => ({
   mode: 'key' as const,

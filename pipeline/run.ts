@@ -1,7 +1,7 @@
 /**
  * `npm run build [-- --root DIR --out DIR]`: the pipeline, stage by stage (design.md, "Stages"):
  * load → validate → fetch → inspect and scan → hash and sign → stats → emit, into dist/.
- * `astro build` (the site) and the installer bundle join at the end when they exist.
+ * Then the site (site/build.ts renders the pages with Astro) and the installer bundle.
  *
  * Every expensive result is cached by content hash (.cache/): an unchanged catalog downloads,
  * scans and signs nothing. Network: OSV and release-asset downloads unless `--offline`; stats
@@ -48,7 +48,10 @@ const { values } = parseArgs({
     previous: { type: 'string' },
     signing: { type: 'string' },
     'expires-days': { type: 'string' },
+    // --no-site: the data only, without rendering the pages (the pipeline's own tests).
+    site: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 const root = resolve(values.root ?? '.');
 const out = resolve(values.out ?? join(root, 'dist'));
@@ -206,5 +209,12 @@ if (keep) {
 const problems = await verifyDist(out, policy, { catalog, changed: new Set(written.paths) });
 for (const problem of problems) console.error(`dist check: ${problem}`);
 step(`verify: ${problems.length} problems;`);
+
+// 9. site: the pages, rendered from what was just emitted and checked (site/build.ts).
+if (values.site && problems.length === 0) {
+  const { buildSite } = await import('../site/build.ts');
+  await buildSite({ root, dist: out, config, log });
+  step('site:');
+}
 log(`${model.index.servers.length} servers, serial ${model.index.serial}, expires ${model.index.expires}: ${out}`);
 process.exitCode = problems.length > 0 ? 1 : 0;

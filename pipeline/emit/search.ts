@@ -222,10 +222,14 @@ function fileOf(path: string, body: string, documents: number): { file: SearchFi
 /** The search index files of dist/: the core, the shards, and the manifest that ties them together. */
 export function emitSearch(model: EmitModel): EmittedFile[] {
   const servers = [...model.index.servers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const core = fileOf(SEARCH_CORE_PATH, buildIndex(
+  const core = fileOf(
+    SEARCH_CORE_PATH,
+    buildIndex(
       CORE_OPTIONS,
       servers.map((s) => coreDocument(s, model.records.get(s.name))),
-    ), servers.length);
+    ),
+    servers.length,
+  );
 
   const fullDocs = servers.flatMap((s) => fullDocument(s, model.records.get(s.name)) ?? []);
   const count = shardCount(fullDocs.length);
