@@ -18,6 +18,7 @@ import { buildFixtureBundle, SCAN_FIXTURES_DIR } from '../pipeline/test-support/
 import { startOsvServer } from '../pipeline/test-support/osv-server.ts';
 import { buildBundle } from '../scripts/build-bundles.ts';
 import { figure, measure, ratio, type Timing } from './lib.ts';
+import { benchScanCorpus } from './scan-corpus.ts';
 
 interface Measured {
   code: number | null;
@@ -89,6 +90,8 @@ export async function benchScan(repoRoot: string, work: string, runs: number): P
   } finally {
     await osv.close();
   }
+  // The whole regression corpus, built with `--all` (scan-corpus.ts).
+  await benchScanCorpus(repoRoot, runs);
 }
 
 async function measureSizes(

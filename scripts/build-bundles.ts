@@ -3,14 +3,19 @@
  * publisher does: take a published MCP server, install its production dependencies, add a
  * manifest, and run the real `mcpb pack`.
  *
- *   npm run bundles:build            # builds what is missing or out of date into .cache/bundles/
- *   npm run bundles:build -- --force # rebuild everything
+ *   npm run bundles:build            # builds the default set, when missing or out of date, into .cache/bundles/
+ *   npm run bundles:build -- --all   # the whole regression corpus (the benchmark and the corpus CI job)
+ *   npm run bundles:build -- --force # rebuild, even when up to date
  *
  * Each `bundles/sources/<name>/` holds:
  * - `manifest.json`, the MCPB manifest (its tool list was taken from the server's own tools/list);
  * - `source.json`, where the code comes from, pinned by integrity:
  *     `npm`: a package on the npm registry (tarball checked against its sha512), installed with
- *            `npm ci --omit=dev` against the committed `package-lock.json`;
+ *            `npm ci --omit=dev` against the committed `package-lock.json`; with
+ *            `stripDevDependencies`, the package's devDependencies are dropped first (some
+ *            servers publish dev dependencies that npm cannot resolve, and `npm ci` checks the
+ *            lock against all of package.json);
+ *     `corpus: "full"`: built only with `--all`, so the default `npm test` downloads less;
  *     `debian`: Debian packages (from deb.debian.org by pool path, checked by sha256) whose Python
  *               modules are vendored into `server/lib/`;
  * - `files/`, copied over the result (for a server whose code lives here);
@@ -41,7 +46,9 @@ export const SOURCES_DIR = join(REPO_ROOT, 'bundles/sources');
 export const BUNDLES_DIR = join(REPO_ROOT, '.cache/bundles');
 
 interface Source {
-  npm?: { package: string; version: string; integrity: string };
+  npm?: { package: string; version: string; integrity: string; stripDevDependencies?: boolean };
+  /** `full`: part of the whole corpus only (`--all`); otherwise also of the default set. */
+  corpus?: 'full';
   debian?: { package: string; version: string; filename: string; sha256: string }[];
 }
 
@@ -79,11 +86,29 @@ export function bundlePath(name: string): string {
   return join(BUNDLES_DIR, `${name}.mcpb`);
 }
 
-export function sourceNames(): string[] {
+/** The bundles of the default set, or with `all` of the whole corpus. */
+export function sourceNames({ all = false }: { all?: boolean } = {}): string[] {
   return readdirSync(SOURCES_DIR, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
+    .filter((name) => all || !isFullCorpusOnly(name))
     .sort();
+}
+
+/** Is the bundle built only with `--all`? */
+export function isFullCorpusOnly(name: string): boolean {
+  const source = JSON.parse(readFileSync(join(SOURCES_DIR, name, 'source.json'), 'utf8')) as Source;
+  return source.corpus === 'full';
+}
+
+/** Is the bundle built and up to date (without building it)? */
+export function isBuilt(name: string): boolean {
+  const out = bundlePath(name);
+  return (
+    existsSync(out) &&
+    existsSync(`${out}.key`) &&
+    readFileSync(`${out}.key`, 'utf8') === sourceKey(join(SOURCES_DIR, name))
+  );
 }
 
 function run(command: string, args: string[], cwd: string): string {
@@ -126,6 +151,12 @@ function fromNpm(source: NonNullable<Source['npm']>, sourceDir: string, work: st
   }
   mkdirSync(stage);
   run('tar', ['xzf', join(work, packed.filename), '-C', stage, '--strip-components=1'], work);
+  if (source.stripDevDependencies) {
+    const manifest = join(stage, 'package.json');
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>;
+    delete pkg.devDependencies;
+    writeFileSync(manifest, `${JSON.stringify(pkg, null, 2)}\n`);
+  }
   cpSync(join(sourceDir, 'package-lock.json'), join(stage, 'package-lock.json'));
   // --ignore-scripts: a bundle ships what `npm ci` puts on disk; nothing of the package runs here.
   run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], stage);
@@ -189,7 +220,7 @@ export async function buildBundle(name: string, force = false): Promise<{ path: 
 
 if (import.meta.main) {
   const force = process.argv.includes('--force');
-  for (const name of sourceNames()) {
+  for (const name of sourceNames({ all: process.argv.includes('--all') })) {
     const started = performance.now();
     const { path, built } = await buildBundle(name, force);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);

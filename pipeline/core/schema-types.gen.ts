@@ -330,7 +330,7 @@ export interface Curation {
      */
     rule: string;
     /**
-     * Path inside the bundle, when the finding names one. Omitted, the acknowledgement covers the rule in every file.
+     * Path inside the bundle, when the finding names one; for `native-binary`, the package folder (`node_modules/bare-fs`) or the folder of the publisher's own binaries. Omitted, the acknowledgement covers the rule in every file.
      */
     file?: string;
     /**
@@ -886,6 +886,10 @@ export interface Listing1 {
    */
   $schema: 'https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json';
   /**
+   * The server's home page. Stricter than the official schema, which takes any URI: an http(s) URL only, so a `javascript:` or `data:` link cannot reach the signed record and the readers that show it.
+   */
+  websiteUrl?: string;
+  /**
    * Extension metadata. Only the publisher-provided key is accepted in a catalog file.
    */
   _meta?: {
@@ -1201,7 +1205,7 @@ export interface ScanFinding {
   rule: string;
   severity: FindingSeverity;
   /**
-   * Path inside the bundle, with `/` separators; empty when the finding is about the whole bundle.
+   * Path inside the bundle, with `/` separators; empty when the finding is about the whole bundle; for `native-binary`, the package folder.
    */
   file: string;
   /**

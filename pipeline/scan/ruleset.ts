@@ -9,13 +9,13 @@ import { codeFileRules, CODE_RULES } from './rules/code.ts';
 import { dependencyInventory, DEPENDENCY_RULES } from './rules/dependencies.ts';
 import { installFileRules, INSTALL_RULES } from './rules/install.ts';
 import { MANIFEST_RULES } from './rules/manifest.ts';
-import { nativeFileRules, NATIVE_RULES } from './rules/native.ts';
+import { NativeFileRules, NATIVE_RULES } from './rules/native.ts';
 import { secretFileRules, SECRET_RULES } from './rules/secrets.ts';
 import { SIGNATURE_RULES } from './rules/signature.ts';
 import { TEXT_RULES } from './rules/text.ts';
 import type { FileRules, RuleDefinition } from './types.ts';
 
-export const RULESET: RulesetId = { name: 'mcp-catalog-core', version: '1.0.0' };
+export const RULESET: RulesetId = { name: 'mcp-catalog-core', version: '1.1.0' };
 
 export const RULES: readonly RuleDefinition[] = [
   ARCHIVE_RULES,
@@ -29,11 +29,10 @@ export const RULES: readonly RuleDefinition[] = [
   SIGNATURE_RULES,
 ].flatMap((family) => Object.values<RuleDefinition>(family));
 
-/** The families that look at the bundle's files one by one, while the archive streams. */
-export const FILE_RULES: readonly FileRules[] = [
-  secretFileRules,
-  codeFileRules,
-  installFileRules,
-  nativeFileRules,
-  dependencyInventory,
-];
+/**
+ * The families that look at the bundle's files one by one, while the archive streams; fresh for
+ * each scan, since some report on the bundle as a whole once the last file is seen.
+ */
+export function newFileRules(): readonly FileRules[] {
+  return [secretFileRules, codeFileRules, installFileRules, new NativeFileRules(), dependencyInventory];
+}

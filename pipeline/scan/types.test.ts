@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEAD_BYTES, originOf, scannedFile } from './types.ts';
+import { HEAD_BYTES, originOf, ownPackageRoots, packageRootOf, scannedFile } from './types.ts';
 
 const file = (content: Buffer | undefined, path = 'server/index.js') =>
   scannedFile({ path, size: content?.length ?? 1 << 30, origin: 'own', head: Buffer.alloc(0), content });
@@ -54,4 +54,36 @@ describe('originOf', () => {
     ['server/node_modules.js', 'node', 'own'],
     ['server/index.js', 'node', 'own'],
   ])('%s (%s) → %s', (path, serverType, origin) => expect(originOf(path, serverType)).toBe(origin));
+});
+
+describe('packageRootOf and ownPackageRoots', () => {
+  it.each([
+    ['node_modules/a/lib/x.js', 'node_modules/a'],
+    ['server/node_modules/@s/a/prebuilds/linux-x64/a.node', 'server/node_modules/@s/a'],
+    ['node_modules/a/node_modules/b/index.js', 'node_modules/a/node_modules/b'],
+    ['lib/python3/site-packages/numpy/core/x.so', 'lib/python3/site-packages/numpy'],
+    ['server/index.js', undefined],
+    ['node_modules/a', undefined],
+  ])('%s → %s', (path, root) => expect(packageRootOf(path)).toBe(root));
+
+  it('finds the packages of the entry point and the launch arguments', () => {
+    expect(ownPackageRoots('node_modules/@acme/server/dist/index.js')).toEqual(['node_modules/@acme/server']);
+    expect(ownPackageRoots('dist/index.js', ['${__dirname}/node_modules/srv/cli.js', '--stdio'])).toEqual([
+      'node_modules/srv',
+    ]);
+    expect(ownPackageRoots('dist/index.js', ['${__dirname}/dist/index.js'])).toEqual([]);
+    expect(ownPackageRoots('bin/run', ['${__dirname}/node_modules/srv/bin/run'])).toEqual(['node_modules/srv']);
+    // A Python server whose own package sits in the vendored lib/ folder.
+    expect(ownPackageRoots('server/lib/srv/main.py', [], 'python')).toEqual(['server/lib/srv']);
+    expect(originOf('server/lib/srv/tools.py', 'python', ['server/lib/srv'])).toBe('own');
+    expect(originOf('server/lib/dateutil/tz.py', 'python', ['server/lib/srv'])).toBe('dependency');
+  });
+
+  it('makes the package of the entry point own code, less its own node_modules', () => {
+    const roots = ['node_modules/srv'];
+    expect(originOf('node_modules/srv/dist/index.js', 'node', roots)).toBe('own');
+    expect(originOf('node_modules/srv/node_modules/dep/index.js', 'node', roots)).toBe('dependency');
+    expect(originOf('node_modules/srv-helper/index.js', 'node', roots)).toBe('dependency');
+    expect(originOf('node_modules/other/index.js', 'node', roots)).toBe('dependency');
+  });
 });

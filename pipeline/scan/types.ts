@@ -115,17 +115,89 @@ export const HEAD_BYTES = 64;
 /** Larger files are not content-scanned (the `code-unscanned-large-file` rule reports them). */
 export const TEXT_SCAN_LIMIT = 16 * 1024 * 1024;
 
-/** A rule family that looks at files one by one. */
+/**
+ * A rule family that looks at files one by one. A family that judges the bundle as a whole (one
+ * native-binary finding per package) keeps what it saw and reports it in `finish`, so each scan
+ * gets fresh instances from the rule set's `newFileRules()`.
+ */
 export interface FileRules {
   scanFile(file: ScannedFile, sink: ScanSink): void;
+  /** Called once, after the last file. */
+  finish?(sink: ScanSink): void;
+}
+
+/** Folders of test data (`test/fixtures/id_rsa`, `__tests__/data.zip`). */
+const FIXTURE_DIRECTORY =
+  /^(?:tests?|__tests__|specs?|__specs?__|fixtures?|__fixtures__|testdata|test-data|examples?)$/;
+
+/**
+ * Is the file in the test data of a bundled package (`node_modules/ssh2/test/fixtures/id_rsa`)?
+ * Such files are public on their registry already and never loaded by the package itself.
+ */
+export function isDependencyFixture(file: Pick<ScannedFile, 'path' | 'origin'>): boolean {
+  if (file.origin !== 'dependency') return false;
+  const segments = file.path.split('/');
+  // Only folders inside the package count: `node_modules/test/index.js` is a package called test.
+  const root = packageRootOf(file.path);
+  const inside = root === undefined ? segments : file.path.slice(root.length + 1).split('/');
+  return inside.slice(0, -1).some((segment) => FIXTURE_DIRECTORY.test(segment));
+}
+
+/**
+ * The folder of the bundled package that holds a path: `node_modules/<name>` or
+ * `node_modules/@scope/<name>` (the innermost node_modules), `site-packages/<name>`, or for a
+ * Python bundle's vendored `lib/` folder `lib/<name>`; undefined for a path outside any package.
+ */
+export function packageRootOf(path: string, serverType?: string): string | undefined {
+  const segments = path.split('/');
+  let at = -1;
+  for (let i = segments.length - 2; i >= 0; i--) {
+    const s = segments[i]!;
+    if (s === 'node_modules' || s === 'site-packages' || s === 'dist-packages') {
+      at = i;
+      break;
+    }
+  }
+  if (at === -1 && (serverType === 'python' || serverType === 'uv')) {
+    const libAt = segments.indexOf('lib');
+    if (libAt >= 0 && libAt <= 1) at = libAt;
+  }
+  if (at === -1 || at + 1 >= segments.length - 1) return undefined;
+  const scoped = segments[at] === 'node_modules' && segments[at + 1]!.startsWith('@') && at + 2 < segments.length - 1;
+  return segments.slice(0, at + (scoped ? 3 : 2)).join('/');
+}
+
+/**
+ * The package folders that hold what the manifest runs: the entry point and every
+ * `${__dirname}/…` path of `mcp_config`. A server whose code sits in `node_modules/<name>/`
+ * (installed there by `npm install`, or moved there to look like a dependency) is still the
+ * publisher's own code. So is a Python server's own package in its vendored `lib/`.
+ */
+export function ownPackageRoots(
+  entryPoint: string | undefined,
+  launch: readonly (string | undefined)[] = [],
+  serverType?: string,
+): string[] {
+  const roots = new Set<string>();
+  const paths = [entryPoint ?? '', ...launch.map((arg) => /\$\{__dirname\}[\/\\]?(.*)$/.exec(arg ?? '')?.[1] ?? '')];
+  for (const path of paths) {
+    const normal = path.replace(/\\/g, '/').replace(/^(?:\.\/)+/, '');
+    const root = normal ? packageRootOf(normal, serverType) : undefined;
+    if (root) roots.add(root);
+  }
+  return [...roots];
 }
 
 /**
  * Is this path part of a bundled third-party package? `node_modules/` anywhere, Python
  * `site-packages/` or `*.dist-info/`, and for Python bundles the vendored `lib/` folder that the
- * MCPB docs prescribe (`server/lib/`, or `lib/` next to the entry point).
+ * MCPB docs prescribe (`server/lib/`, or `lib/` next to the entry point). The packages in
+ * `ownRoots` (ownPackageRoots) are the publisher's, less their own `node_modules`.
  */
-export function originOf(path: string, serverType: string | undefined): CodeOrigin {
+export function originOf(path: string, serverType: string | undefined, ownRoots: readonly string[] = []): CodeOrigin {
+  for (const root of ownRoots) {
+    if (path.startsWith(`${root}/`) && !path.slice(root.length + 1).includes('node_modules/')) return 'own';
+  }
   // The common case, decided without splitting the path: a file of a node_modules package.
   if (path.startsWith('node_modules/') || path.includes('/node_modules/')) return 'dependency';
   const segments = path.split('/');

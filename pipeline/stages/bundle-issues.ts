@@ -127,7 +127,7 @@ export function bundleIssues(
         issue(
           'bundle-needs-review',
           `Scanner rule ${finding.rule}${where(finding)}: ${finding.message} A maintainer can accept it in catalog/curation/${target.server}.json ` +
-            `(acknowledgements: {"version": "${version}", "rule": "${finding.rule}"${finding.file ? `, "file": "${finding.file}"` : ''}, "reason": …, "by": …}).`,
+            `(acknowledgements: {"version": "${version}", "rule": "${finding.rule}"${finding.file || finding.rule === 'native-binary' ? `, "file": "${finding.file}"` : ''}, "reason": …, "by": …}).`,
         ),
       );
     }

@@ -9,9 +9,9 @@ import type { ManifestSummary, ToolPin } from '../core/schema-types.gen.ts';
 import { ScanCollector } from '../scan/collector.ts';
 import { checkManifest, MANIFEST_FILE, MAX_MANIFEST_BYTES } from '../scan/rules/manifest.ts';
 import { checkMcpText } from '../scan/rules/text.ts';
-import { FILE_RULES } from '../scan/ruleset.ts';
+import { newFileRules } from '../scan/ruleset.ts';
 import { pinTools } from '../scan/tool-pins.ts';
-import { HEAD_BYTES, originOf, scannedFile, TEXT_SCAN_LIMIT } from '../scan/types.ts';
+import { HEAD_BYTES, originOf, ownPackageRoots, scannedFile, TEXT_SCAN_LIMIT } from '../scan/types.ts';
 
 export interface InspectInput {
   bundle: OpenedBundle;
@@ -55,19 +55,28 @@ export async function inspectBundle({ bundle }: InspectInput): Promise<Inspectio
     ));
   }
 
+  // What the manifest runs is the publisher's code, even when it sits in node_modules/.
+  const launch = manifest?.server.mcp_config;
+  const ownRoots = ownPackageRoots(
+    summary?.entryPoint,
+    [launch?.command, ...(launch?.args ?? [])],
+    summary?.serverType,
+  );
+  const fileRules = newFileRules();
   await bundle.forEachFile(
     (entry, head, content) => {
       const file = scannedFile({
         path: entry.path,
         size: entry.size,
-        origin: originOf(entry.path, summary?.serverType),
+        origin: originOf(entry.path, summary?.serverType, ownRoots),
         head,
         content,
       });
-      for (const rules of FILE_RULES) rules.scanFile(file, collector);
+      for (const rules of fileRules) rules.scanFile(file, collector);
     },
     { contentLimit: TEXT_SCAN_LIMIT, headBytes: HEAD_BYTES },
   );
+  for (const rules of fileRules) rules.finish?.(collector);
   // After streaming: reading the entries adds CRC and size findings to the archive's own.
   for (const finding of bundle.findings) collector.finding(finding.rule, finding.file, finding.message);
 

@@ -57,7 +57,7 @@ export async function buildFixtureBundle(caseDir: string): Promise<Buffer> {
   return zip([...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1)));
 }
 
-function zip(files: readonly (BundleFile & { executable?: boolean })[]): Promise<Buffer> {
+export function zip(files: readonly (BundleFile & { executable?: boolean })[]): Promise<Buffer> {
   const archive = new yazl.ZipFile();
   for (const file of files) {
     archive.addBuffer(file.data, file.path, { mtime: FIXED_MTIME, mode: file.executable ? 0o100755 : 0o100644 });

@@ -11,7 +11,7 @@ const MiB = 1024 * 1024;
 const text = (s: string) => Buffer.from(s, 'utf8');
 
 /** Deterministic pseudo-random characters: the same bundle bytes every run. */
-function fakeSecret(alphabet: string, length: number, seed: number): string {
+export function fakeSecret(alphabet: string, length: number, seed: number): string {
   let x = seed >>> 0 || 1;
   let out = '';
   for (let i = 0; i < length; i++) {

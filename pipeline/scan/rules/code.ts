@@ -16,6 +16,7 @@
  * their own pattern, found once per file, so the work stays linear in the file's size however
  * many hits a hostile file packs in.
  */
+import { pathSource, SENSITIVE_PATHS as SHARED_SENSITIVE_PATHS } from '../sensitive-paths.ts';
 import {
   defineRules,
   type Capability,
@@ -29,23 +30,37 @@ export const CODE_RULES = defineRules({
   'code-decode-eval': {
     severity: 'reject',
     dependencySeverity: 'review',
-    summary: 'Decoded data (base64, hex, zlib, marshal, …) is passed to eval, Function, vm or exec.',
+    summary:
+      'Decoded data (base64, hex, zlib, marshal, …) is passed to eval, Function or vm, or run as a shell command.',
   },
   'code-sensitive-file-read': {
     severity: 'reject',
     dependencySeverity: 'review',
     summary:
-      'Code reads credentials of the user or of other apps: SSH keys, cloud credentials, MCP client configs, browser cookie stores, keychains.',
+      'Code reads credentials of the user or of other apps (sensitive-paths.ts, shared with the text rules): SSH, cloud, registry and git credentials, MCP client configs in the home or app-data folder, browser cookie stores, keychains.',
   },
   'code-startup-file-write': {
     severity: 'reject',
     dependencySeverity: 'review',
-    summary: 'Code writes a shell rc file or a startup location (crontab, LaunchAgents, autostart, Startup folder).',
+    summary:
+      'Code writes a shell rc file or a startup location (crontab, LaunchAgents, autostart, Startup folder): a file API called on the path, or a shell command that reaches a shell.',
   },
   'code-pth-import': {
     severity: 'reject',
     dependencySeverity: 'review',
     summary: 'A Python .pth file with import lines, which Python runs at every interpreter start.',
+  },
+  'code-pth-process': {
+    severity: 'reject',
+    dependencySeverity: 'reject',
+    summary:
+      'A Python .pth file whose import line starts a process or a shell, or runs code from a string: it runs at every interpreter start and has no innocent form.',
+  },
+  'code-download-exec': {
+    severity: 'reject',
+    dependencySeverity: 'review',
+    summary:
+      'A command that downloads code and runs it (curl … | sh, wget -O- … | bash, iwr … | iex, sh -c "$(curl …)") reaches a shell.',
   },
   'code-shell-interpolation': {
     severity: 'review',
@@ -65,23 +80,27 @@ export const CODE_RULES = defineRules({
 });
 
 type CodeRuleId = keyof typeof CODE_RULES;
-type Language = 'js' | 'py';
+type Language = 'js' | 'py' | 'sh';
 
 const JS_FILE = /\.(?:js|mjs|cjs|jsx|ts|mts|cts|tsx)$/;
 /** Type declarations carry no runtime code, and @types/node names every capability there is. */
 const DECLARATION_FILE = /\.d\.[mc]?ts$/;
 const PY_FILE = /\.pyw?$/;
+/** Shell and PowerShell scripts, and Windows batch files: their text is what a shell runs. */
+const SH_FILE = /\.(?:sh|bash|zsh|ksh|command|ps1|psm1|bat|cmd)$/i;
 
-/** An extensionless script says what runs it: `#!/usr/bin/env node`, `#!/usr/bin/python3 -u`. */
-const SHEBANG = /^#![^\n]{0,62}?\b(?:(node|nodejs|deno|bun|tsx|ts-node)|(python[0-9.]*|uv|pypy3?))\b/;
+/** An extensionless script says what runs it: `#!/usr/bin/env node`, `#!/usr/bin/python3 -u`, `#!/bin/sh`. */
+const SHEBANG =
+  /^#![^\n]{0,62}?\b(?:(node|nodejs|deno|bun|tsx|ts-node)|(python[0-9.]*|uv|pypy3?)|(sh|bash|zsh|dash|ksh|pwsh))\b/;
 
 export function languageOf(path: string, head?: Buffer): Language | undefined {
   if (JS_FILE.test(path)) return DECLARATION_FILE.test(path) ? undefined : 'js';
   if (PY_FILE.test(path)) return 'py';
+  if (SH_FILE.test(path)) return 'sh';
   if (head === undefined || /\.[A-Za-z0-9]{1,8}$/.test(path.slice(path.lastIndexOf('/') + 1))) return undefined;
   const shebang = SHEBANG.exec(head.toString('latin1'));
   if (shebang === null) return undefined;
-  return shebang[1] !== undefined ? 'js' : 'py';
+  return shebang[1] !== undefined ? 'js' : shebang[2] !== undefined ? 'py' : 'sh';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,7 +221,8 @@ function pyModuleCapability(module: string): Capability | undefined {
 const JS_TOKENS = new RegExp(
   [
     // require('x'), import('x'), import … from 'x', export … from 'x', import 'x'
-    String.raw`(?<mod>(?:require|import)\s{0,8}\(\s{0,8}|from\s{0,8}|import\s{1,8})(?<q>['"\x60])(?:node:)?(?<spec>[\w@./-]{1,100})\k<q>`,
+    // …and the loaders bundlers leave: __webpack_require__(/*! x */ "x"), esbuild's __require("x").
+    String.raw`(?<mod>(?:__webpack_require__|__require|require|import)\s{0,8}\(\s{0,8}(?:\/\*[^*]{0,80}\*\/\s{0,8})?|from\s{0,8}|import\s{1,8})(?<q>['"\x60])(?:node:)?(?<spec>[\w@./-]{1,100})\k<q>`,
     String.raw`process\s{0,8}\.\s{0,8}(?<proc>env|dlopen|binding)\b`,
     // A call, or a reference handed on (`const F = Function;`, `(0, eval)(src)`), which is how eval hides.
     String.raw`(?<call>eval|Function|fetch)\s{0,8}(?<after>[(;,)])`,
@@ -216,7 +236,36 @@ const JS_TOKENS = new RegExp(
  * child_process (or execa, …) import, vm's runners after a vm import. Keeping them out of pass 1
  * doubles its speed, and most files import neither.
  */
-const JS_SHELL_CALLS = /(?:execSync|exec|spawnSync|spawn|execFileSync|execFile|execa)\s{0,8}\(/g;
+const SHELL_FUNCTIONS = String.raw`execSync|exec|spawnSync|spawn|execFileSync|execFile|execaSync|execaCommandSync|execaCommand|execa`;
+/**
+ * The call forms compilers leave: `exec(`, `cp.exec(`, `child_process_1.exec(` (tsc),
+ * `import_child_process.exec(` (esbuild), `(0, child_process_1.exec)(` (tsc's indirect call),
+ * `require("child_process").exec(`, `cp["exec"](`. Which receivers count is decided in code.
+ */
+const JS_SHELL_CALLS = new RegExp(
+  String.raw`(?:(?<name>${SHELL_FUNCTIONS})|\[\s{0,4}['"](?<bracket>${SHELL_FUNCTIONS})['"]\s{0,4}\])\s{0,8}(?<indirect>\)\s{0,8})?\(`,
+  'g',
+);
+/**
+ * Bindings of the child_process module: `const cp = require('child_process')`, with the
+ * interop wrappers of tsc (`__importStar(…)`), esbuild (`__toESM(…)`) and webpack
+ * (`__webpack_require__(…)`), and `import * as cp` or `import cp from`.
+ */
+const CHILD_PROCESS_BINDING = new RegExp(
+  [
+    String.raw`([\w$]{1,60})\s{0,4}=\s{0,4}(?:[\w$.]{1,40}\(\s{0,4})?(?:await\s{1,4})?(?:require|__require|__webpack_require__|import)\s{0,4}\(\s{0,4}(?:\/\*[^*]{0,80}\*\/\s{0,4})?['"](?:node:)?child_process['"]`,
+    String.raw`import\s{1,8}(?:\*\s{0,8}as\s{1,8})?([\w$]{1,60})\s{0,8}(?:,\s{0,8}\{[^}]{0,300}\}\s{0,8})?from\s{0,8}['"](?:node:)?child_process['"]`,
+  ].join('|'),
+  'g',
+);
+/** Renamed imports: `const { exec: run } = require('child_process')`, `import { exec as run } from 'child_process'`. */
+const CHILD_PROCESS_ALIASES =
+  /\{([^{}]{1,300})\}\s{0,8}(?:=\s{0,8}(?:require|__require)\s{0,4}\(|from)\s{0,8}['"](?:node:)?child_process['"]/g;
+/** A receiver that is the module itself: `require("child_process").exec`. */
+const REQUIRED_RECEIVER = /(?:require|__require)\s{0,4}\(\s{0,4}['"](?:node:)?child_process['"]\s{0,4}\)\s{0,4}$/;
+/** The start of tsc's indirect call, `(0, `, before the receiver. */
+const INDIRECT_CALL =
+  /\(\s{0,4}0\s{0,4},\s{0,4}(?:[\w$]{1,60}|(?:require|__require)\s{0,4}\([^()]{0,40}\))\s{0,4}\.?\s{0,4}$/;
 const JS_VM_CALLS = /(?:runInNewContext|runInThisContext|runInContext|compileFunction|Script)\s{0,8}\(/g;
 
 const PY_TOKENS = new RegExp(
@@ -236,16 +285,11 @@ const PY_TOKENS = new RegExp(
 // Pass 2: sensitive paths. SEP is a path separator, or the quote-comma-quote of path.join args.
 
 const SEP = String.raw`(?:[\/\\]{1,4}|['"\x60]\s{0,4}[,+]\s{0,4}['"\x60])`;
+/** The shared list, in code: one capture group per entry, in order (sensitive-paths.ts). */
+const CODE_READ_PATHS = SHARED_SENSITIVE_PATHS.filter((p) => p.code !== 'never');
 const SENSITIVE_PATHS = new RegExp(
   [
-    // Credentials of the user.
-    String.raw`(?<read>\.ssh(?=[\/\\'"\x60])|id_(?:rsa|dsa|ecdsa|ed25519)\b(?!\.pub)|\.aws${SEP}credentials` +
-      // Other MCP clients' configs (server commands, env secrets).
-      String.raw`|claude_desktop_config\.json|\.claude\.json|\.claude${SEP}\.credentials\.json|cline_mcp_settings\.json` +
-      String.raw`|(?:\.cursor|\.vscode|\.gemini|\.kiro|\.roo|\.amazonq|windsurf)${SEP}mcp(?:_config)?\.json` +
-      // Browser profiles and keychains.
-      String.raw`|Login Data|cookies\.sqlite|logins\.json|key4\.db|Default${SEP}(?:Network${SEP})?Cookies` +
-      String.raw`|login\.keychain|Library${SEP}Keychains|dump-keychain|\.local${SEP}share${SEP}keyrings)`,
+    ...CODE_READ_PATHS.map((p) => `(${pathSource(p, SEP)})(?![\\w-])`),
     // Startup locations: shell rc files, cron, launchd, XDG autostart, systemd, Windows Run keys and Startup folder.
     String.raw`(?<write>\.(?:bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|zlogin|profile|kshrc|cshrc|tcshrc)(?![\w.-])` +
       String.raw`|config\.fish|PowerShell_profile\.ps1|\/etc\/(?:profile|bash\.bashrc|zshrc|rc\.local|crontab|cron\.\w|init\.d|systemd)` +
@@ -258,10 +302,41 @@ const SENSITIVE_PATHS = new RegExp(
 /** A path match only counts as a path when it starts a path segment or a string. */
 const PATH_START = /[\/\\'"\x60~\s]/;
 
+/**
+ * What anchors a path at the home or app-data folder, just before it: `~/`, `$HOME`,
+ * `os.homedir()`, `APPDATA`, `expanduser`, `Path.home()`, Electron's `getPath('appData')`, a
+ * variable called home or appData.
+ */
+const HOME_ANCHOR =
+  /~[\/\\]|\$\{?HOME\b|\bHOME\b|homedir|\bhome(?:_?dir|Path|Directory)?\b|\buser_?home\b|\bapp_?data\b|APPDATA|USERPROFILE|XDG_CONFIG_HOME|expanduser|Path\.home|Application Support|getPath\s*\(/i;
+const ANCHOR_WINDOW = 240;
+
 const READ_CALL =
   /readFile|createReadStream|openSync|\bopen\s*\(|read_text|read_bytes|readdir|copyFile|shutil\.copy|\bcat\s|Get-Content|\.read\s*\(|fs\.promises|scandir|listdir|\bglob(?:Sync|\.i?glob)?\s*\(/g;
-const WRITE_CALL =
-  /writeFile|appendFile|createWriteStream|copyFile|outputFile|\.write\s*\(|write_text|write_bytes|shutil\.copy|symlink|>>[ \t]{0,4}["']?(?:~|\$\{?HOME|\/|%)|\btee\s|crontab|reg(?:\.exe)?\s+add|New-ItemProperty|Set-ItemProperty|\bopen\s*\([^)]{0,200}['"][aw]/g;
+/** File APIs that write: the path has to be in their arguments (or in a variable that is). */
+const FS_WRITE_CALL =
+  /(?:writeFile|appendFile|createWriteStream|copyFile|outputFile|write_text|write_bytes|shutil\.copy\w*|symlink|\bopen)(?:Sync)?\s{0,8}\(/g;
+/** Shell commands that write: they only write when the string reaches a shell. */
+const SHELL_WRITE =
+  /[^<>=\d-]>{1,2}\s{0,4}["']?(?:~|\$\{?HOME|\/|%|[A-Za-z]:)|\btee\s|\b(?:cp|mv|ln|install)\s|crontab|\breg(?:\.exe)?\s+add|New-ItemProperty|Set-ItemProperty|Add-Content|Out-File|Set-Content/;
+
+/**
+ * A command that downloads code and runs it: a fetch piped into an interpreter, a fetch inside
+ * `$(…)` or `<(…)` or backticks, PowerShell's download-then-Invoke-Expression, and a download to
+ * a file that is then made executable or run.
+ */
+const INTERPRETER = String.raw`(?:sudo\s+)?(?:\S*\/)?(?:env\s+)?(?:ba|z|da|k|fi|tc|c)?sh|python[\d.]*|node|perl|ruby|php|bun|deno|pwsh|powershell|iex|Invoke-Expression`;
+const FETCHER = String.raw`\b(?:curl|wget|iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString|DownloadFile|Net\.WebClient|Start-BitsTransfer|certutil|bitsadmin)\b`;
+const DOWNLOAD_RUN = new RegExp(
+  [
+    String.raw`${FETCHER}[^|\n]{0,300}\|\s{0,4}(?:${INTERPRETER})\b`,
+    String.raw`(?:\$\(|<\(|\x60)\s{0,4}(?:curl|wget|iwr|irm)\b`,
+    String.raw`\b(?:iex|Invoke-Expression)\b[\s(]{0,4}[^\n]{0,80}?${FETCHER}`,
+    String.raw`${FETCHER}[^\n]{0,300}?(?:&&|;|\|\|)\s{0,4}(?:chmod\s+[+0-7a-z]*x|\.\/|(?:ba|z)?sh\s|source\s|start\s)`,
+  ].join('|'),
+  'i',
+);
+const DOWNLOAD_RUN_ALL = new RegExp(DOWNLOAD_RUN.source, 'gi');
 
 /** How far from a sensitive path a read or write call may be to count as touching it. */
 const PROXIMITY = 500;
@@ -271,7 +346,7 @@ const PROXIMITY = 500;
 
 /** Decoders whose output, fed to eval, hides source: in the call's argument or just before it. */
 const JS_DECODERS =
-  /\batob\s*\(|Buffer\.from\s*\([^;]{0,200}?['"](?:base64|base64url|hex)['"]|\b(?:inflate|inflateRaw|gunzip|brotliDecompress)(?:Sync)?\s*\(/g;
+  /\batob\s*\(|Buffer\.from\s*\([^;]{0,200}?,\s*['"](?:base64|base64url|hex)['"]\s*\)|\b(?:inflate|inflateRaw|gunzip|brotliDecompress)(?:Sync)?\s*\(/g;
 /** Weaker ones, that only count inside the argument (`eval(String.fromCharCode(…))`). */
 const JS_ARG_DECODERS = /fromCharCode|\bunescape\s*\(|decodeURIComponent\s*\(\s*escape|\bunzipSync\s*\(/g;
 const PY_DECODERS =
@@ -405,6 +480,10 @@ interface FileScan {
   hits: Hit[];
   /** exec/spawn sites, judged once the file's shell capability is known. */
   shellSites: { index: number; paren: number; name: string }[];
+  /** The argument spans of the sites that run a shell: where a string becomes a command. */
+  shellSinks: Span[];
+  /** Variable look-ups left (assignedIdentifier): past the budget, nearness is enough. */
+  lookups: number;
   obfuscatorIdentifiers: number;
   argumentWalks: number;
   decoders: Occurrences;
@@ -418,6 +497,8 @@ function newScan(text: string, language: Language): FileScan {
     capabilities: new Set(),
     hits: [],
     shellSites: [],
+    shellSinks: [],
+    lookups: IDENTIFIER_LOOKUPS,
     obfuscatorIdentifiers: 0,
     argumentWalks: 0,
     decoders: new Occurrences(text, language === 'js' ? JS_DECODERS : PY_DECODERS),
@@ -464,6 +545,57 @@ const GLOBAL_OBJECTS = new Set(['window', 'globalThis', 'global', 'self']);
 /** Objects that plainly are child_process; RegExp#exec is the common false friend of a member `.exec(`. */
 const CHILD_PROCESS_OBJECTS = new Set(['child_process', 'childProcess', 'cp', 'shell', 'shelljs', 'proc']);
 
+/** A site's name as it reads in a message. */
+const SHELL_NAME = new RegExp(`^(?:${SHELL_FUNCTIONS})$`);
+
+/**
+ * exec/spawn call sites of a file that imports child_process (or execa, …): bare calls of the
+ * imported functions or their renamed imports, and member calls on the module whatever the
+ * compiler called it.
+ */
+function collectJsShellSites(scan: FileScan): void {
+  const { text } = scan;
+  const receivers = new Set(CHILD_PROCESS_OBJECTS);
+  CHILD_PROCESS_BINDING.lastIndex = 0;
+  for (let m = CHILD_PROCESS_BINDING.exec(text); m !== null; m = CHILD_PROCESS_BINDING.exec(text)) {
+    receivers.add((m[1] ?? m[2])!);
+  }
+  const aliases = new Map<string, string>();
+  CHILD_PROCESS_ALIASES.lastIndex = 0;
+  for (let m = CHILD_PROCESS_ALIASES.exec(text); m !== null; m = CHILD_PROCESS_ALIASES.exec(text)) {
+    for (const part of m[1]!.split(',')) {
+      const alias = /^\s*([\w$]+)\s*(?::|\sas\s)\s*([\w$]+)\s*$/.exec(part);
+      if (alias && SHELL_NAME.test(alias[1]!) && alias[1] !== alias[2]) aliases.set(alias[2]!, alias[1]!);
+    }
+  }
+  JS_SHELL_CALLS.lastIndex = 0;
+  for (let m = JS_SHELL_CALLS.exec(text); m !== null; m = JS_SHELL_CALLS.exec(text)) {
+    const g = m.groups!;
+    const index = m.index;
+    const prev = index > 0 ? text[index - 1]! : '';
+    if (g.name !== undefined && IDENT.test(prev)) continue;
+    const member = g.bracket !== undefined || prev === '.';
+    if (member) {
+      // The receiver's text, up to the `.` or `[`.
+      const before = text.slice(Math.max(0, index - 120), g.bracket !== undefined ? index : index - 1).trimEnd();
+      const receiver = /([\w$]+)$/.exec(before)?.[1];
+      if (!(receiver !== undefined && receivers.has(receiver)) && !REQUIRED_RECEIVER.test(before)) continue;
+      if (g.indirect !== undefined && !INDIRECT_CALL.test(text.slice(Math.max(0, index - 120), index))) continue;
+    } else if (g.indirect !== undefined) continue;
+    scan.shellSites.push({ index, paren: index + m[0].length - 1, name: g.name ?? g.bracket! });
+  }
+  if (aliases.size > 0) {
+    const calls = new RegExp(
+      String.raw`(?<![\w$.])(${[...aliases.keys()].map((a) => a.replace(/\$/g, '\\$')).join('|')})\s{0,8}\(`,
+      'g',
+    );
+    for (let m = calls.exec(text); m !== null; m = calls.exec(text)) {
+      scan.shellSites.push({ index: m.index, paren: m.index + m[0].length - 1, name: aliases.get(m[1]!)! });
+    }
+    scan.shellSites.sort((a, b) => a.index - b.index);
+  }
+}
+
 function scanJs(scan: FileScan): void {
   const { text } = scan;
   JS_TOKENS.lastIndex = 0;
@@ -494,15 +626,7 @@ function scanJs(scan: FileScan): void {
       else if (name === 'eval' || !member) evalSink(scan, index, index + m[0].length - 1, name);
     }
   }
-  if (scan.capabilities.has('shell')) {
-    JS_SHELL_CALLS.lastIndex = 0;
-    for (let m = JS_SHELL_CALLS.exec(text); m !== null; m = JS_SHELL_CALLS.exec(text)) {
-      const prev = m.index > 0 ? text[m.index - 1]! : '';
-      if (IDENT.test(prev)) continue;
-      if (prev === '.' && !CHILD_PROCESS_OBJECTS.has(receiverOf(text, m.index) ?? '')) continue;
-      scan.shellSites.push({ index: m.index, paren: m.index + m[0].length - 1, name: m[0].replace(/\s*\($/, '') });
-    }
-  }
+  if (scan.capabilities.has('shell')) collectJsShellSites(scan);
   if (scan.capabilities.has('eval')) {
     JS_VM_CALLS.lastIndex = 0;
     for (let m = JS_VM_CALLS.exec(text); m !== null; m = JS_VM_CALLS.exec(text)) {
@@ -570,6 +694,55 @@ function scanPy(scan: FileScan): void {
   }
 }
 
+/** `spawn('sh', ['-c', cmd])`, `execFile('cmd.exe', ['/c', …])`, `subprocess.run(['bash', '-c', …])`: a shell by argv. */
+const SHELL_ARGV =
+  /^\s*\[?\s*['"\x60](?:(?:\/usr)?(?:\/bin\/|\/usr\/bin\/env\s+))?(?:(?:ba|z|da|k|fi|c|tc)?sh|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh(?:\.exe)?)['"\x60]/i;
+const SHELL_FLAG = /['"\x60](?:-c|\/c|\/C|-Command|-EncodedCommand|-e)['"\x60]/;
+
+/** The command a shell runs, from the arguments of a call that runs one; undefined when none does. */
+function shellCommand(site: { name: string }, args: string, language: Language): string | undefined {
+  const argv = SHELL_ARGV.test(args) && SHELL_FLAG.test(args);
+  if (language === 'py') {
+    const name = site.name;
+    if (name.startsWith('os.') || name.endsWith('getoutput') || name.endsWith('getstatusoutput')) return args;
+    return /\bshell\s*=\s*True\b/.test(args) || argv ? args : undefined;
+  }
+  const name = site.name;
+  if (/^exec(?:Sync)?$|^execaCommand/.test(name)) return args;
+  return argv || /\bshell\s*:\s*(?:true|['"\x60])/.test(args) ? args : undefined;
+}
+
+/** Is the command built from values (template interpolation, `+`, formatting, a variable as the shell's script)? */
+function commandIsBuilt(site: { name: string }, args: string, language: Language): boolean {
+  if (language === 'py') {
+    if (
+      site.name.startsWith('subprocess.') &&
+      !site.name.endsWith('getoutput') &&
+      !site.name.endsWith('getstatusoutput')
+    )
+      return (
+        /\bshell\s*=\s*True\b/.test(args) ||
+        (SHELL_ARGV.test(args) && pyCommandIsBuilt(args.slice(args.search(SHELL_FLAG))))
+      );
+    return pyCommandIsBuilt(args);
+  }
+  if (/^exec(?:Sync)?$|^execaCommand/.test(site.name)) return jsCommandIsBuilt(args);
+  if (SHELL_ARGV.test(args) && SHELL_FLAG.test(args)) {
+    // The script after -c: built unless it is a plain literal.
+    const script = args
+      .slice(args.search(SHELL_FLAG))
+      .replace(SHELL_FLAG, '')
+      .replace(/^\s*,\s*/, '');
+    return jsCommandIsBuilt(script) || /^[A-Za-z_$]/.test(script.replace(STRING_LITERALS, '""').trimStart());
+  }
+  return jsShellWithValues(args);
+}
+
+/**
+ * Judge every call that runs a shell: a download-and-run command, decoded data run as a command,
+ * a command built from values. The argument spans of those calls are kept, so strings that only
+ * mean something to a shell (`>> ~/.zshrc`, `curl … | sh`) count where they reach one.
+ */
 function judgeShellSites(scan: FileScan): void {
   const { text, language } = scan;
   // Without a child_process/subprocess import, a bare exec( is someone's own function.
@@ -578,50 +751,260 @@ function judgeShellSites(scan: FileScan): void {
   let walked = -1;
   for (const site of scan.shellSites) {
     if (site.paren < 0 || site.index < walked) continue;
+    if (scan.argumentWalks++ >= ARGUMENT_WALKS) return;
     const args = callArguments(text, site.paren);
     walked = site.paren + 1 + args.length;
-    let built: boolean;
-    if (language === 'py') {
-      built = /\bshell\s*=\s*True\b/.test(args) || (!site.name.startsWith('subprocess.') && pyCommandIsBuilt(args));
-      if (site.name.endsWith('getoutput') || site.name.endsWith('getstatusoutput')) built = pyCommandIsBuilt(args);
-    } else {
-      built =
-        site.name.startsWith('exec') && !site.name.startsWith('execFile') && site.name !== 'execa'
-          ? jsCommandIsBuilt(args)
-          : jsShellWithValues(args);
+    const command = shellCommand(site, args, language);
+    if (command === undefined) continue;
+    scan.shellSinks.push({ from: site.paren + 1, to: walked, args });
+    // Quotes and commas dropped, so `['curl', url, '|', 'sh'].join(' ')` reads as the command it builds.
+    if (DOWNLOAD_RUN.test(command) || DOWNLOAD_RUN.test(command.replace(/['"\x60,]/g, ' '))) {
+      hit(scan, 'code-download-exec', site.index, `${site.name}(…) runs a command that downloads code and runs it`);
     }
-    if (built) {
+    // What the shell runs: the first argument, or the script after `-c` of a shell by argv.
+    const flag = SHELL_ARGV.test(args) ? args.search(SHELL_FLAG) : -1;
+    const script = flag === -1 ? args : args.slice(flag).replace(SHELL_FLAG, '').replace(/^\s*,/, '');
+    const runsVariable = /^\s*\[?\s*[A-Za-z_$][\w$]*\s*(?:[.),\]]|$)/.test(script.slice(0, 80));
+    if (
+      scan.decoders.within(site.paren + 1, walked) ||
+      scan.argDecoders?.within(site.paren + 1, walked) === true ||
+      (runsVariable && scan.decoders.within(Math.max(0, site.index - DECODE_WINDOW), site.index))
+    ) {
+      hit(scan, 'code-decode-eval', site.index, `${site.name}(…) runs decoded data as a command`);
+    }
+    if (commandIsBuilt(site, args, language)) {
       hit(scan, 'code-shell-interpolation', site.index, `${site.name}(…) runs a shell command built from values`);
-      return;
     }
   }
+  if (language === 'js') templateShells(scan);
+}
+
+/** zx's and execa's `$` tag: `` $`curl … | sh` `` runs its template in a shell (zx) or as a command (execa). */
+const SHELL_TAG_MODULE = /(?:from|require\s{0,4}\()\s{0,4}['"](?:zx|execa)(?:\/[\w/]{1,40})?['"]/;
+const SHELL_TAG = /(?<![\w$.])\$(?:\s{0,4}\([^()]{0,200}\))?\s{0,4}\x60/g;
+
+function templateShells(scan: FileScan): void {
+  const { text } = scan;
+  if (!SHELL_TAG_MODULE.test(text)) return;
+  SHELL_TAG.lastIndex = 0;
+  for (let m = SHELL_TAG.exec(text); m !== null && scan.argumentWalks++ < ARGUMENT_WALKS; m = SHELL_TAG.exec(text)) {
+    const from = m.index + m[0].length;
+    const close = text.indexOf('\x60', from);
+    const to = close === -1 || close - from > ARG_WINDOW ? Math.min(text.length, from + ARG_WINDOW) : close;
+    const command = text.slice(from, to);
+    scan.shellSinks.push({ from, to, args: command });
+    if (DOWNLOAD_RUN.test(command)) {
+      hit(scan, 'code-download-exec', m.index, '$`…` runs a command that downloads code and runs it');
+    }
+  }
+  scan.shellSinks.sort((a, b) => a.from - b.from);
+}
+
+/**
+ * The variable a string at `index` is assigned to (`const cmd = "…"`, `cmd = f"…"`), if the
+ * statement that holds it is an assignment; a template literal may span lines.
+ */
+function assignedIdentifier(text: string, index: number): string | undefined {
+  const before = text.slice(Math.max(0, index - 1500), index);
+  const assignment = /([A-Za-z_$][\w$]*)\s*(?::\s*[\w$<>[\]|]{1,40}\s*)?=(?![=>])\s*/g;
+  let last: RegExpExecArray | undefined;
+  for (let m = assignment.exec(before); m !== null; m = assignment.exec(before)) last = m;
+  if (!last) return undefined;
+  // A statement ended in between: the string is not part of that assignment.
+  const between = before.slice(last.index + last[0].length);
+  if (/;\s*\n|\n\s*\n/.test(between.replace(/\x60[^\x60]*\x60/g, '``'))) return undefined;
+  return last[1];
+}
+
+function mentions(text: string, identifier: string): boolean {
+  return new RegExp(String.raw`(?<![\w$.])${identifier.replace(/\$/g, '\\$')}(?![\w$])`).test(text);
+}
+
+/** A call's argument text and where it lies in the file. */
+interface Span {
+  from: number;
+  to: number;
+  args: string;
+}
+
+/**
+ * How many strings per file may have their variable looked up and followed to a call. A hostile
+ * file can hold millions of decoy paths; past the budget a call near the string is enough, which
+ * can only add findings, never hide one.
+ */
+const IDENTIFIER_LOOKUPS = 200;
+
+/** Does one of the spans (sorted by start) hold `index`? */
+function inSpans(spans: readonly Span[], index: number): boolean {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (spans[mid]!.from <= index) lo = mid + 1;
+    else hi = mid;
+  }
+  // Spans of nested calls can overlap: look at the few that start just before.
+  for (let i = lo - 1; i >= 0 && i >= lo - 4; i--) if (spans[i]!.to > index) return true;
+  return false;
+}
+
+/** Does a span (sorted by start) start in [from, to)? */
+function spanStartsWithin(spans: readonly Span[], from: number, to: number): boolean {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (spans[mid]!.from < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < spans.length && spans[lo]!.from < to;
+}
+
+/** Is the string at `index` handed to one of the calls: in its arguments, or in a variable passed to it? */
+function reaches(scan: FileScan, spans: readonly Span[], index: number, window: number): boolean {
+  if (spans.length === 0) return false;
+  if (inSpans(spans, index)) return true;
+  if (scan.lookups-- <= 0) return spanStartsWithin(spans, index - PROXIMITY, index + PROXIMITY);
+  const identifier = assignedIdentifier(scan.text, index);
+  return (
+    identifier !== undefined &&
+    spans.some((span) => span.from > index && span.from - index < window && mentions(span.args, identifier))
+  );
+}
+
+/** Does the string at `index` reach a shell: inside a shell call's arguments, or in a variable passed to one? */
+function reachesShell(scan: FileScan, index: number): boolean {
+  return scan.language === 'sh' || reaches(scan, scan.shellSinks, index, Infinity);
+}
+
+/** File APIs that read, as calls: a path in a variable is read where the variable is passed to one. */
+const FS_READ_CALL =
+  /(?:readFile|createReadStream|openSync|\bopen|read_text|read_bytes|copyFile|shutil\.copy\w*|readdir)(?:Sync)?\s{0,8}\(/g;
+
+/** Calls of file APIs that read, with their argument text, in order. */
+function fileReads(scan: FileScan): Span[] {
+  const { text } = scan;
+  const out: Span[] = [];
+  FS_READ_CALL.lastIndex = 0;
+  for (let m = FS_READ_CALL.exec(text); m !== null && out.length < ARGUMENT_WALKS; m = FS_READ_CALL.exec(text)) {
+    const paren = m.index + m[0].length - 1;
+    const args = callArguments(text, paren);
+    out.push({ from: paren + 1, to: paren + 1 + args.length, args });
+  }
+  return out;
+}
+
+/** Calls of file APIs that write, with their argument text, in order. */
+function fileWrites(scan: FileScan): Span[] {
+  const { text } = scan;
+  const out: Span[] = [];
+  FS_WRITE_CALL.lastIndex = 0;
+  for (let m = FS_WRITE_CALL.exec(text); m !== null && out.length < ARGUMENT_WALKS; m = FS_WRITE_CALL.exec(text)) {
+    const prev = m.index > 0 ? text[m.index - 1]! : '';
+    if (IDENT.test(prev) && !/^(?:write|append|output|copy|symlink|create)/i.test(m[0])) continue;
+    const paren = m.index + m[0].length - 1;
+    const args = callArguments(text, paren);
+    // open() writes only with a write or append mode.
+    if (
+      /open/.test(m[0]) &&
+      !/,\s*(?:mode\s*=\s*)?['"][rbt]{0,2}[awx+][a-z+]{0,3}['"]|\bO_(?:WRONLY|RDWR|APPEND|CREAT)\b/.test(args)
+    )
+      continue;
+    out.push({ from: paren + 1, to: paren + 1 + args.length, args });
+  }
+  return out;
+}
+
+/**
+ * How far after a path a file API may be called on the variable that holds it: anywhere later in
+ * the file, so that padding cannot separate them.
+ */
+const WRITE_WINDOW = Infinity;
+
+/**
+ * Is a path at `index` anchored at the home or app-data folder? The anchor must be in the same
+ * statement (after the last `;`, `{` or `}`, at most ANCHOR_WINDOW before), and comments do not count.
+ */
+function anchoredAtHome(text: string, index: number, language: Language): boolean {
+  let window = text.slice(Math.max(0, index - ANCHOR_WINDOW), index);
+  window = window.replace(language === 'js' ? /\/\/[^\n]*|\/\*[\s\S]*?\*\//g : /(?:^|\s)#[^\n]*/g, ' ');
+  const start = Math.max(window.lastIndexOf(';'), window.lastIndexOf('{'), window.lastIndexOf('}'));
+  return HOME_ANCHOR.test(window.slice(start + 1));
 }
 
 function scanPaths(scan: FileScan): void {
   const { text } = scan;
   const reads = new Occurrences(text, READ_CALL);
-  const writes = new Occurrences(text, WRITE_CALL);
+  let writes: Span[] | undefined;
+  let readSpans: Span[] | undefined;
   let read = false;
   let write = false;
   SENSITIVE_PATHS.lastIndex = 0;
   for (let m = SENSITIVE_PATHS.exec(text); m !== null; m = SENSITIVE_PATHS.exec(text)) {
-    const isRead = m.groups!.read !== undefined;
+    const isRead = m.groups!.write === undefined;
     if (isRead ? read : write) continue;
     const index = m.index;
     // Dotted names must begin a path segment or string, so `user.profile` is not `~/.profile`;
     // other names must begin a word, so `paid_rsa` is not `id_rsa`.
     const prev = index > 0 ? text[index - 1]! : '\n';
     if (m[0][0] === '.' ? !PATH_START.test(prev) : IDENT.test(m[0][0]!) && IDENT.test(prev)) continue;
-    const from = Math.max(0, index - PROXIMITY);
-    const to = index + m[0].length + PROXIMITY;
-    if (isRead && reads.within(from, to)) {
-      read = true;
-      hit(scan, 'code-sensitive-file-read', index, `reads ${m[0]}`);
-    } else if (!isRead && writes.within(from, to)) {
-      write = true;
-      hit(scan, 'code-startup-file-write', index, `writes ${m[0]}`);
+    if (isRead) {
+      // A client config or .env file is someone else's only in the home or app-data folder.
+      const entry = CODE_READ_PATHS[m.slice(1).findIndex((g) => g !== undefined)];
+      if (entry?.code === 'home' && scan.lookups-- > 0 && !anchoredAtHome(text, index, scan.language)) continue;
+      const from = Math.max(0, index - PROXIMITY);
+      const to = index + m[0].length + PROXIMITY;
+      const isReadHere =
+        scan.language === 'sh'
+          ? /\bcat\s|\bcp\s|</.test(lineAround(text, index))
+          : reads.within(from, to) || reaches(scan, (readSpans ??= fileReads(scan)), index, Infinity);
+      if (isReadHere) {
+        read = true;
+        hit(scan, 'code-sensitive-file-read', index, `reads ${m[0]}`);
+      }
+    } else {
+      // A file API called on the path, or a shell command that writes it and reaches a shell.
+      const shellWrite = () => {
+        if (scan.language !== 'sh' && scan.shellSinks.length === 0) return false;
+        const line = scan.language === 'sh' ? lineAround(text, index) : shellStringAround(text, index);
+        return (SHELL_WRITE.test(line) || /crontab/.test(m[0])) && reachesShell(scan, index);
+      };
+      if (
+        (scan.language !== 'sh' && reaches(scan, (writes ??= fileWrites(scan)), index, WRITE_WINDOW)) ||
+        shellWrite()
+      ) {
+        write = true;
+        hit(scan, 'code-startup-file-write', index, `writes ${m[0]}`);
+      }
     }
     if (read && write) return;
+  }
+}
+
+/** The line that holds `index`, at most 300 characters either side (so the look stays local). */
+function lineAround(text: string, index: number): string {
+  const window = text.slice(Math.max(0, index - 300), index + 300);
+  const at = Math.min(index, 300);
+  const end = window.indexOf('\n', at);
+  return window.slice(window.lastIndexOf('\n', at) + 1, end === -1 ? undefined : end);
+}
+
+/** The stretch of a command before a path and just past it: from the start of its line, at most 300 characters. */
+function shellStringAround(text: string, index: number): string {
+  const window = text.slice(Math.max(0, index - 300), index + 40);
+  return window.slice(window.lastIndexOf('\n', Math.min(index, 300)) + 1);
+}
+
+/** Download-and-run commands in strings that reach a shell (a variable passed to exec, a shell script). */
+function scanDownloadRun(scan: FileScan): void {
+  if (scan.shellSinks.length === 0 && scan.language !== 'sh') return;
+  const { text } = scan;
+  DOWNLOAD_RUN_ALL.lastIndex = 0;
+  for (let m = DOWNLOAD_RUN_ALL.exec(text); m !== null; m = DOWNLOAD_RUN_ALL.exec(text)) {
+    if (reachesShell(scan, m.index)) {
+      hit(scan, 'code-download-exec', m.index, 'a command that downloads code and runs it reaches a shell');
+      return;
+    }
   }
 }
 
@@ -630,6 +1013,10 @@ const MESSAGES: Record<CodeRuleId, string> = {
   'code-sensitive-file-read': 'A server may not read credentials that belong to the user or to other apps.',
   'code-startup-file-write': 'A server may not install itself into shell start-up files or other autostart locations.',
   'code-pth-import': 'Python executes import lines of .pth files at every start; remove the file or its import lines.',
+  'code-pth-process':
+    'A .pth import line runs at every Python start, in every program; one that starts a process or runs code from a string is how a package hijacks the interpreter.',
+  'code-download-exec':
+    'A server may not fetch code at run time and run it: that code is not in the reviewed bundle. Ship it in the bundle instead.',
   'code-shell-interpolation':
     'Pass arguments as an argv array (execFile/spawn without shell, subprocess.run([...])) instead of building a shell command.',
   'code-obfuscated': 'Ship readable code; obfuscated code cannot be reviewed.',
@@ -642,6 +1029,14 @@ function report(sink: ScanSink, file: ScannedFile, rule: RuleDefinition, message
 
 /** Python runs lines of a .pth file that start with `import` followed by a space or tab (site.py). */
 const PTH_IMPORT = /^import[ \t]/m;
+const PTH_IMPORT_LINES = /^import[ \t][^\n]*/gm;
+/**
+ * What in an executed .pth line starts a process or a shell, or runs code held in a string:
+ * os.system, os.popen, os.exec…, os.spawn…, os.fork, subprocess, pty, exec, eval, compile, and the same through
+ * `__import__('subprocess')`.
+ */
+const PTH_PROCESS =
+  /\bos\s*\.\s*(?:system|popen|exec\w*|spawn\w*|posix_spawn\w*|fork\w*|startfile)\b|\.\s*(?:system|popen|exec[lv]\w*|spawn[lv]\w*|posix_spawn\w*|forkpty|startfile)\s*\(|\bsubprocess\b|\bpty\b|\bcommands\s*\.|(?<![\w.])(?:exec|eval|compile)\s*\(|__import__\s*\(\s*['"](?:subprocess|pty|commands|base64|codecs|zlib|marshal)['"]/;
 
 function isBinary(content: Buffer): boolean {
   return content.subarray(0, 1024).includes(0);
@@ -652,6 +1047,17 @@ export function scanCode(file: ScannedFile, sink: ScanSink): void {
   if (file.path.endsWith('.pth')) {
     const text = file.text;
     if (text !== undefined) {
+      PTH_IMPORT_LINES.lastIndex = 0;
+      for (let line = PTH_IMPORT_LINES.exec(text); line !== null; line = PTH_IMPORT_LINES.exec(text)) {
+        if (!PTH_PROCESS.test(line[0])) continue;
+        report(
+          sink,
+          file,
+          CODE_RULES['code-pth-process'],
+          `Line ${lineAt(text, line.index)} starts a process or runs code at every interpreter start. ${MESSAGES['code-pth-process']}`,
+        );
+        break;
+      }
       const m = PTH_IMPORT.exec(text);
       if (m)
         report(
@@ -678,13 +1084,14 @@ export function scanCode(file: ScannedFile, sink: ScanSink): void {
   const text = file.text!;
   const scan = newScan(text, language);
   if (language === 'js') scanJs(scan);
-  else scanPy(scan);
+  else if (language === 'py') scanPy(scan);
   judgeShellSites(scan);
+  scanDownloadRun(scan);
   if (scan.obfuscatorIdentifiers >= OBFUSCATOR_IDENTIFIERS) {
     hit(scan, 'code-obfuscated', text.indexOf('_0x'), `${scan.obfuscatorIdentifiers} _0x… identifiers`);
   }
   // Reading or writing a file needs a file or shell API; most files have neither, and this pass is the slow one.
-  if (scan.capabilities.has('filesystem') || scan.capabilities.has('shell')) scanPaths(scan);
+  if (language === 'sh' || scan.capabilities.has('filesystem') || scan.capabilities.has('shell')) scanPaths(scan);
 
   for (const capability of [...scan.capabilities].sort()) sink.capability(capability, file.origin, file.path);
   for (const hit of scan.hits) {

@@ -197,6 +197,7 @@ function summarise(value: unknown): ManifestSummary | undefined {
     version: version as string,
     serverType: serverType as string,
     entryPoint: entryPoint as string,
+    ...(isRecord(value.compatibility) ? { compatibility: value.compatibility } : {}),
     ...(isRecord(value.user_config) ? { userConfig: value.user_config } : {}),
   };
 }

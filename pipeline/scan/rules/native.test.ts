@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { isAcknowledged } from '../../stages/bundle-issues.ts';
 import { ScanCollector } from '../collector.ts';
 import { HEAD_BYTES, scannedFile, type CodeOrigin } from '../types.ts';
-import { archiveKind, nativeKind, NATIVE_RULES, scanNative } from './native.ts';
+import { archiveKind, NativeFileRules, nativeKind, NATIVE_RULES, platformOf, scanNative } from './native.ts';
 
 /** A file of `size` bytes (zero-padded) starting with `bytes`. */
 const bytes = (start: number[] | string, size = 512) => {
@@ -42,10 +43,10 @@ function scan(
 }
 
 describe('NATIVE_RULES', () => {
-  it('are native- rules that go to review everywhere', () => {
+  it('are native- rules that go to review everywhere, less archives in test data', () => {
     for (const rule of Object.values(NATIVE_RULES)) {
       expect(rule.id).toMatch(/^native-/);
-      expect(rule.severity).toBe('review');
+      expect(rule.severity).toBe(rule.id === 'native-dependency-test-archive' ? 'info' : 'review');
       expect(rule.dependencySeverity).toBeUndefined();
     }
   });
@@ -129,5 +130,100 @@ describe('kinds', () => {
     expect(nativeKind(pe(), pe())).toBe('PE (Windows)');
     expect(archiveKind(bytes([0x1f, 0x8b, 0x08]))).toBe('gzip');
     expect(archiveKind(bytes('hello'))).toBeUndefined();
+  });
+});
+
+describe('native-binary per package', () => {
+  const elf = (machine: number) => {
+    const out = bytes([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
+    out.writeUInt16LE(machine, 18);
+    return out;
+  };
+  const file = (path: string, content: Buffer, origin: CodeOrigin = 'dependency') =>
+    scannedFile({ path, size: content.length, origin, head: content.subarray(0, HEAD_BYTES), content });
+
+  it('reports one finding per package, naming its binaries and platforms, with the package folder as its file', () => {
+    const sink = new ScanCollector();
+    const rules = new NativeFileRules();
+    for (let i = 0; i < 52; i++) rules.scanFile(file(`node_modules/pkg/prebuilds/b${i}/pkg.node`, elf(0x3e)), sink);
+    rules.scanFile(file('node_modules/pkg/prebuilds/linux-arm64/pkg.node', elf(0xb7)), sink);
+    rules.scanFile(file('node_modules/@s/other/build/Release/o.node', elf(0xb7)), sink);
+    rules.scanFile(file('server/bin/a.node', elf(0x3e), 'own'), sink);
+    rules.scanFile(file('server/bin/x64/b.node', elf(0x3e), 'own'), sink);
+    expect(sink.findings).toEqual([]);
+    rules.finish(sink);
+    expect(sink.findings.map((f) => [f.file, f.origin, f.severity])).toEqual([
+      ['node_modules/@s/other', 'dependency', 'review'],
+      ['node_modules/pkg', 'dependency', 'review'],
+      ['server/bin', 'own', 'review'],
+    ]);
+    const pkg = sink.findings[1]!.message;
+    expect(pkg).toContain('53 native binaries in node_modules/pkg');
+    expect(pkg).toContain('platforms linux-arm64, linux-x64');
+    expect(pkg).toContain('and 43 more');
+  });
+
+  it('reads the platform from the prebuild folder, else from the header', () => {
+    expect(platformOf('ELF', elf(0xb7), undefined, 'node_modules/p/prebuilds/android-arm64/p.node')).toBe(
+      'android-arm64',
+    );
+    expect(platformOf('ELF', elf(0xb7), undefined, 'node_modules/p/build/p.node')).toBe('linux-arm64');
+    expect(platformOf('Mach-O', bytes([0xcf, 0xfa, 0xed, 0xfe, 0x0c, 0, 0, 0x01]), undefined)).toBe('darwin-arm64');
+    expect(
+      platformOf(
+        'PE (Windows)',
+        pe(),
+        (() => {
+          const b = pe();
+          b.writeUInt16LE(0x8664, 0x84);
+          return b;
+        })(),
+      ),
+    ).toBe('win32-x64');
+  });
+});
+
+describe('native-dependency-test-archive', () => {
+  it("is info for an archive in a package's test data, review elsewhere", () => {
+    const gz = bytes([0x1f, 0x8b, 0x08]);
+    expect(scan('node_modules/yauzl/test/fixtures/a.zip', gz, { origin: 'dependency' }).findings).toEqual([
+      'native-dependency-test-archive:info',
+    ]);
+    expect(scan('node_modules/yauzl/lib/a.zip', gz, { origin: 'dependency' }).findings).toEqual([
+      'native-nested-archive:review',
+    ]);
+    expect(scan('server/test/a.zip', gz).findings).toEqual(['native-nested-archive:review']);
+  });
+});
+
+describe('acknowledging native binaries per package (catalog/curation, bundle-issues.ts)', () => {
+  it('an acknowledgement naming the package folder covers that package, not another', () => {
+    const sink = new ScanCollector();
+    const rules = new NativeFileRules();
+    const elf = bytes([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
+    for (const pkg of ['bare-fs', 'bare-url']) {
+      for (const platform of ['linux-x64', 'darwin-arm64']) {
+        const path = `node_modules/${pkg}/prebuilds/${platform}/${pkg}.bare`;
+        rules.scanFile(
+          scannedFile({
+            path,
+            size: elf.length,
+            origin: 'dependency',
+            head: elf.subarray(0, HEAD_BYTES),
+            content: elf,
+          }),
+          sink,
+        );
+      }
+    }
+    rules.finish(sink);
+    const ack = {
+      version: '1.0.0',
+      rule: 'native-binary',
+      file: 'node_modules/bare-fs',
+      reason: 'published prebuilds',
+      by: 'maintainer',
+    };
+    expect(sink.findings.map((f) => isAcknowledged(f, '1.0.0', [ack]))).toEqual([true, false]);
   });
 });

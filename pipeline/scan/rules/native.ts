@@ -3,18 +3,37 @@
  * (threats.md, Archive, last bullet). Both go to review, in the publisher's files and in
  * dependencies alike: a prebuilt `.node` addon in `node_modules` is exactly the kind of code the
  * other rules cannot read, and an archive inside the bundle hides its entries from every rule.
+ *
+ * Binaries are reported once per package, with their paths and platforms: a package's prebuilds
+ * for a dozen platforms are one thing to vet, and a maintainer acknowledges them per package
+ * (the finding's `file` is the package folder, or "" for the publisher's own files), so a new
+ * package with binaries still needs its own look. Archives in a bundled package's test data are
+ * inert data: only code can unpack them, and code is scanned; they are info.
  */
-import { defineRules, type FileRules, type ScanSink, type ScannedFile } from '../types.ts';
+import {
+  defineRules,
+  isDependencyFixture,
+  packageRootOf,
+  type CodeOrigin,
+  type FileRules,
+  type ScanSink,
+  type ScannedFile,
+} from '../types.ts';
 
 export const NATIVE_RULES = defineRules({
   'native-binary': {
     severity: 'review',
-    summary: 'A native executable or library (ELF, Mach-O, PE) or a WebAssembly module; its code cannot be scanned.',
+    summary:
+      'Native executables or libraries (ELF, Mach-O, PE) or WebAssembly modules, one finding per package with its files and platforms; their code cannot be scanned.',
   },
   'native-nested-archive': {
     severity: 'review',
     summary:
       'An archive inside the bundle (zip, gzip, tar, 7z, rar, xz, bzip2, zstd, cab); its entries are not scanned.',
+  },
+  'native-dependency-test-archive': {
+    severity: 'info',
+    summary: "An archive in a bundled package's test data: inert, since only scanned code could unpack it.",
   },
 });
 
@@ -118,28 +137,119 @@ export function archiveKind(head: Buffer, content?: Buffer): string | undefined 
   return undefined;
 }
 
-/** Scan one file's magic bytes. Pure: reads the file record, reports to the sink. */
-export function scanNative(file: ScannedFile, sink: ScanSink): void {
-  const native = nativeKind(file.head, file.content);
-  if (native !== undefined) {
-    sink.capability('native', file.origin, file.path);
-    sink.finding(
-      NATIVE_RULES['native-binary'],
-      file.path,
-      `${native} binary (${file.size} bytes). Its code cannot be scanned; say in the review where it is built from.`,
-      { origin: file.origin },
-    );
-    return;
+const ELF_MACHINES: Record<number, string> = { 0x03: 'x86', 0x28: 'arm', 0x3e: 'x64', 0xb7: 'arm64', 0xf3: 'riscv64' };
+const MACH_O_CPUS: Record<number, string> = { 0x07: 'x86', 0x01000007: 'x64', 0x0c: 'arm', 0x0100000c: 'arm64' };
+const PE_MACHINES: Record<number, string> = { 0x014c: 'x86', 0x8664: 'x64', 0xaa64: 'arm64', 0x01c4: 'arm' };
+
+/** A prebuild folder named for its platform, as node-gyp-build and prebuildify lay them out (`prebuilds/android-arm64/`). */
+const PLATFORM_FOLDER =
+  /(?:^|\/)((?:android|darwin|linux|win32|ios|freebsd|openbsd|netbsd|sunos|aix)-(?:arm64|x64|arm|ia32|x86|riscv64|ppc64|s390x|loong64)(?:-[\w.]+)?)\//;
+
+/**
+ * `linux-x64`, `darwin-arm64`, `win32-x64`, … from the folder the package put it in, else from the
+ * binary's own header; `wasm` for WebAssembly.
+ */
+export function platformOf(kind: string, head: Buffer, content: Buffer | undefined, path = ''): string {
+  const folder = PLATFORM_FOLDER.exec(path)?.[1];
+  if (folder !== undefined && kind !== 'WebAssembly') return folder;
+  if (kind === 'WebAssembly') return 'wasm';
+  if (kind === 'ELF' && head.length >= 20) {
+    const machine = head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18);
+    return `linux-${ELF_MACHINES[machine] ?? 'unknown'}`;
   }
-  const archive = archiveKind(file.head, file.content);
-  if (archive !== undefined) {
-    sink.finding(
-      NATIVE_RULES['native-nested-archive'],
-      file.path,
-      `${archive} archive inside the bundle (${file.size} bytes). Its entries are not scanned; ship them unpacked.`,
-      { origin: file.origin },
-    );
+  if (kind === 'Mach-O' && head.length >= 8) {
+    const littleEndian = head[0] === 0xce || head[0] === 0xcf;
+    const cpu = littleEndian ? head.readUInt32LE(4) : head.readUInt32BE(4);
+    return `darwin-${MACH_O_CPUS[cpu] ?? 'unknown'}`;
+  }
+  if (kind === 'universal Mach-O') return 'darwin-universal';
+  if (kind === 'PE (Windows)' && content !== undefined) {
+    const machine = content.readUInt16LE(content.readUInt32LE(0x3c) + 4);
+    return `win32-${PE_MACHINES[machine] ?? 'unknown'}`;
+  }
+  return kind === 'PE (Windows)' ? 'win32-unknown' : 'unknown';
+}
+
+/** Paths listed in a package's native-binary message; the count says how many more there are. */
+const LISTED_BINARIES = 10;
+
+interface PackageBinaries {
+  origin: CodeOrigin;
+  files: string[];
+  platforms: Set<string>;
+  bytes: number;
+}
+
+/**
+ * The native family for one scan: nested archives are reported as they stream by, binaries are
+ * collected per package and reported in `finish`.
+ */
+export class NativeFileRules implements FileRules {
+  readonly #packages = new Map<string, PackageBinaries>();
+
+  scanFile(file: ScannedFile, sink: ScanSink): void {
+    const native = nativeKind(file.head, file.content);
+    if (native !== undefined) {
+      sink.capability('native', file.origin, file.path);
+      // The publisher's own files are one "package", whatever folders they sit in.
+      const root = file.origin === 'own' ? '' : (packageRootOf(file.path) ?? '');
+      const key = `${file.origin}\0${root}`;
+      let entry = this.#packages.get(key);
+      if (!entry) this.#packages.set(key, (entry = { origin: file.origin, files: [], platforms: new Set(), bytes: 0 }));
+      entry.files.push(file.path);
+      entry.platforms.add(platformOf(native, file.head, file.content, file.path));
+      entry.bytes += file.size;
+      return;
+    }
+    const archive = archiveKind(file.head, file.content);
+    if (archive !== undefined) {
+      const fixture = isDependencyFixture(file);
+      sink.finding(
+        NATIVE_RULES[fixture ? 'native-dependency-test-archive' : 'native-nested-archive'],
+        file.path,
+        fixture
+          ? `${archive} archive in a package's test data (${file.size} bytes).`
+          : `${archive} archive inside the bundle (${file.size} bytes). Its entries are not scanned; ship them unpacked.`,
+        { origin: file.origin },
+      );
+    }
+  }
+
+  finish(sink: ScanSink): void {
+    for (const [key, { origin, files, platforms, bytes }] of [...this.#packages].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const sorted = files.sort();
+      // The publisher's own binaries are named by the folder that holds them all, so that an
+      // acknowledgement of them does not also cover every package's.
+      const root = origin === 'own' ? commonFolder(sorted) : key.slice(key.indexOf('\0') + 1);
+      const listed = sorted.slice(0, LISTED_BINARIES).join(', ');
+      const more = sorted.length > LISTED_BINARIES ? ` and ${sorted.length - LISTED_BINARIES} more` : '';
+      const what = origin === 'own' ? `the publisher's own files${root ? ` (${root})` : ''}` : root;
+      sink.finding(
+        NATIVE_RULES['native-binary'],
+        root,
+        `${sorted.length} native binar${sorted.length === 1 ? 'y' : 'ies'} in ${what} (${bytes} bytes; platforms ${[...platforms].sort().join(', ')}): ${listed}${more}. ` +
+          'Their code cannot be scanned; say in the review where they are built from.',
+        { origin },
+      );
+    }
   }
 }
 
-export const nativeFileRules: FileRules = { scanFile: scanNative };
+/** The deepest folder that holds every path ("" for the bundle root). */
+function commonFolder(paths: readonly string[]): string {
+  let common = paths[0]!.split('/').slice(0, -1);
+  for (const path of paths) {
+    const folders = path.split('/').slice(0, -1);
+    let i = 0;
+    while (i < common.length && i < folders.length && common[i] === folders[i]) i++;
+    common = common.slice(0, i);
+  }
+  return common.join('/');
+}
+
+/** Scan one file alone, reporting its binary at once (for unit tests of a single file). */
+export function scanNative(file: ScannedFile, sink: ScanSink): void {
+  const rules = new NativeFileRules();
+  rules.scanFile(file, sink);
+  rules.finish(sink);
+}

@@ -11,7 +11,14 @@
  * files are scanned too: a compiled server embeds its string constants as they are.
  * Messages carry a redacted prefix, never the secret itself: the report is public.
  */
-import { defineRules, type FileRules, type RuleDefinition, type ScanSink, type ScannedFile } from '../types.ts';
+import {
+  defineRules,
+  isDependencyFixture,
+  type FileRules,
+  type RuleDefinition,
+  type ScanSink,
+  type ScannedFile,
+} from '../types.ts';
 
 const own = { severity: 'reject', dependencySeverity: 'review' } as const;
 
@@ -146,16 +153,6 @@ function envCredential(text: string): { name: string; line: number } | undefined
     }
   }
   return undefined;
-}
-
-/** Test-data folders of a bundled package (`node_modules/ssh2/test/fixtures/id_rsa`). */
-const FIXTURE_DIRECTORY =
-  /^(?:tests?|__tests__|specs?|__specs?__|fixtures?|__fixtures__|testdata|test-data|examples?)$/;
-
-function isDependencyFixture(file: ScannedFile): boolean {
-  if (file.origin !== 'dependency') return false;
-  const segments = file.path.split('/');
-  return segments.slice(0, -1).some((segment) => FIXTURE_DIRECTORY.test(segment));
 }
 
 function report(sink: ScanSink, file: ScannedFile, rule: RuleDefinition, message: string): void {
