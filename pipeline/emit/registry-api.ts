@@ -194,6 +194,16 @@ export function serverDir(name: string): string {
   return `${REGISTRY_API_PREFIX}/${name}`;
 }
 
+/**
+ * JSON that no browser can read as markup: `<`, `>` and `&` as \u escapes (still the same JSON).
+ * The list files are `servers.html` so that static hosts answer `/v0.1/servers` without a
+ * redirect, and they serve them as text/html with none of the site's CSP: unescaped, a
+ * listing's `<script>` in a description would run on the catalog's origin.
+ */
+export function markupSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** The file of one version (or `latest`), under a server's directory; the edge function reads it. */
 export const versionFile = (dir: string, version: string) => `${dir}/versions/${version}`;
 
@@ -203,7 +213,7 @@ export function emitRegistryApi(model: RegistryApiModel, options: RegistryApiOpt
   const add = (path: string, body: ServerList | ServerResponse) => {
     if (files.has(path))
       throw new RegistryApiError('duplicate-path', `Two files at ${path}: is a server listed twice?`);
-    files.set(path, JSON.stringify(body));
+    files.set(path, markupSafeJson(body));
   };
   const list = (path: string, servers: ServerResponse[]) => {
     const body: ServerList = { servers, metadata: { count: servers.length } };

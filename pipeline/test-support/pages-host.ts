@@ -60,6 +60,8 @@ export async function startPagesHost(
   { slash = 'decode', prefix = '/' }: PagesHostOptions = {},
 ): Promise<PagesHost> {
   const requests: PagesHost['requests'] = [];
+  // A CDN compresses a file once, not per request: so does the double, so timings measure the page.
+  const compressed = new Map<string, Buffer>();
   const isFile = async (path: string) => (await stat(path).catch(() => undefined))?.isFile() ?? false;
   const isDir = async (path: string) => (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 
@@ -69,11 +71,13 @@ export async function startPagesHost(
       requests.push({ method: req.method ?? 'GET', url: raw });
       const cors = { 'access-control-allow-origin': '*' };
       const send = async (status: number, file: string | undefined, extra: Record<string, string> = {}) => {
-        let body = file ? await readFile(file) : Buffer.from(status === 404 ? 'Not Found' : '');
+        let body: Buffer = file ? await readFile(file) : Buffer.from(status === 404 ? 'Not Found' : '');
         const type = file ? (TYPES[extname(file)] ?? 'application/octet-stream') : 'text/plain';
         const headers: Record<string, string | number> = { ...cors, 'content-type': type, ...extra };
         if (COMPRESSIBLE.test(type) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-          body = gzipSync(body);
+          const key = `${file ?? ''}\0${body.length}`;
+          body = compressed.get(key) ?? gzipSync(body);
+          compressed.set(key, body);
           headers['content-encoding'] = 'gzip';
         }
         res.writeHead(status, { ...headers, 'content-length': body.length });

@@ -146,15 +146,6 @@ export function popularity(hit: Pick<SearchHit, 'stars' | 'downloads'>): number 
 
 const byName = (a: SearchHit, b: SearchHit) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-const COMPARATORS: Record<Sort, (a: SearchHit, b: SearchHit) => number> = {
-  relevance: (a, b) => b.score - a.score || popularity(b) - popularity(a) || byName(a, b),
-  popular: (a, b) => popularity(b) - popularity(a) || (b.ratingAverage ?? 0) - (a.ratingAverage ?? 0) || byName(a, b),
-  // Average first, then how many reviews back it; unrated servers last.
-  rating: (a, b) => (b.ratingAverage ?? -1) - (a.ratingAverage ?? -1) || b.ratingCount - a.ratingCount || byName(a, b),
-  updated: (a, b) => (b.updated ?? '').localeCompare(a.updated ?? '') || byName(a, b),
-  name: (a, b) => (a.title ?? a.name).localeCompare(b.title ?? b.name, 'en', { sensitivity: 'base' }) || byName(a, b),
-};
-
 export interface FacetCount {
   value: string;
   label: string;
@@ -180,26 +171,11 @@ export interface BrowseResult {
   facets: FacetView[];
 }
 
-function matches(
-  facets: readonly FacetDef[],
-  hit: SearchHit,
-  filters: Record<string, string[]>,
-  except?: string,
-): boolean {
-  for (const facet of facets) {
-    if (facet.key === except) continue;
-    const wanted = filters[facet.key];
-    if (!wanted?.length) continue;
-    const have = facet.values(hit);
-    if (!wanted.some((w) => have.includes(w))) return false;
-  }
-  return true;
-}
-
 /**
  * Facets, sort and page over `hits` (the search results, or every server for an empty query).
  * Each facet's counts apply every other facet's selection but not its own, so choosing one
- * category still shows how many servers the others hold.
+ * category still shows how many servers the others hold. One pass over the hits: a hit counts
+ * for facet F when it fails no selected facet, or fails F alone.
  */
 export function browse(
   hits: readonly SearchHit[],
@@ -210,21 +186,40 @@ export function browse(
   }: { categoryTitles?: Readonly<Record<string, string>>; pageSize?: number } = {},
 ): BrowseResult {
   const defs = facetDefs(categoryTitles);
-  const filtered = hits.filter((h) => matches(defs, h, state.filters));
+  const active = defs.flatMap((facet, index) => {
+    const wanted = state.filters[facet.key];
+    return wanted?.length ? [{ index, facet, wanted: new Set(wanted) }] : [];
+  });
+  const counts = defs.map(() => new Map<string, number>());
+  const filtered: SearchHit[] = [];
+  for (const hit of hits) {
+    let failed = 0;
+    let failedFacet = -1;
+    for (const { index, facet, wanted } of active) {
+      if (facet.values(hit).some((v) => wanted.has(v))) continue;
+      failed++;
+      failedFacet = index;
+      if (failed > 1) break;
+    }
+    if (failed === 0) filtered.push(hit);
+    if (failed > 1) continue;
+    defs.forEach((facet, index) => {
+      if (failed === 1 && failedFacet !== index) return;
+      const map = counts[index]!;
+      // Each facet's values are distinct (facets.ts), so no set is needed.
+      for (const value of facet.values(hit)) map.set(value, (map.get(value) ?? 0) + 1);
+    });
+  }
   const sort = effectiveSort(state);
-  const sorted = [...filtered].sort(COMPARATORS[sort === 'relevance' && !state.q.trim() ? 'popular' : sort]);
+  const sorted = sortHits(filtered, sort === 'relevance' && !state.q.trim() ? 'popular' : sort);
   const pages = Math.max(1, Math.ceil(sorted.length / pageSize));
   const pageNumber = Math.min(state.page, pages);
   const facets = defs
-    .map((facet) => {
-      const counts = new Map<string, number>();
-      for (const hit of hits) {
-        if (!matches(defs, hit, state.filters, facet.key)) continue;
-        for (const value of new Set(facet.values(hit))) counts.set(value, (counts.get(value) ?? 0) + 1);
-      }
+    .map((facet, index) => {
+      const map = counts[index]!;
       const selected = state.filters[facet.key] ?? [];
-      for (const value of selected) if (!counts.has(value)) counts.set(value, 0);
-      const values = [...counts]
+      for (const value of selected) if (!map.has(value)) map.set(value, 0);
+      const values = [...map]
         .map(([value, count]) => ({ value, label: facet.labelOf(value), count, selected: selected.includes(value) }))
         .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
       return { key: facet.key, label: facet.label, values };
@@ -238,6 +233,25 @@ export function browse(
     sort,
     facets,
   };
+}
+
+/** Sorted copy; the keys are computed once per hit, not once per comparison. */
+function sortHits(hits: readonly SearchHit[], sort: Sort): SearchHit[] {
+  if (sort === 'name') {
+    const keyed = hits.map((hit) => ({ hit, key: (hit.title ?? hit.name).toLowerCase() }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : byName(a.hit, b.hit)));
+    return keyed.map((k) => k.hit);
+  }
+  const keyed = hits.map((hit) => ({ hit, pop: popularity(hit), rating: hit.ratingAverage ?? -1 }));
+  const compare: Record<Exclude<Sort, 'name'>, (a: (typeof keyed)[number], b: (typeof keyed)[number]) => number> = {
+    relevance: (a, b) => b.hit.score - a.hit.score || b.pop - a.pop || byName(a.hit, b.hit),
+    popular: (a, b) => b.pop - a.pop || b.rating - a.rating || byName(a.hit, b.hit),
+    // Average first, then how many reviews back it; unrated servers last.
+    rating: (a, b) => b.rating - a.rating || b.hit.ratingCount - a.hit.ratingCount || byName(a.hit, b.hit),
+    updated: (a, b) => (b.hit.updated ?? '').localeCompare(a.hit.updated ?? '') || byName(a.hit, b.hit),
+  };
+  keyed.sort(compare[sort]);
+  return keyed.map((k) => k.hit);
 }
 
 /** The state with one facet value switched on or off (and back to page 1). */

@@ -685,13 +685,22 @@ export function buildPages(input: SiteInput): Page[] {
   return pages;
 }
 
-/** Rated and popular first: the order of category pages and the home page's stand-in picks. */
+/** Weight of the prior in the Bayesian average: as if every server had this many 3-star reviews. */
+const PRIOR_REVIEWS = 3;
+const PRIOR_RATING = 3;
+
+/**
+ * Rated and popular first: the order of category pages and the home page's stand-in picks. The
+ * rating is a Bayesian average, so one 1-star review ranks below no review at all, and one 5-star
+ * review below many 4.5s.
+ */
 function byStanding(facets: ReadonlyMap<string, ReturnType<typeof serverFacets>>) {
-  return (a: IndexServer, b: IndexServer) => {
-    const score = (s: IndexServer) =>
-      (s.rating.average ?? 0) * Math.log2(1 + s.rating.count) + Math.log10(1 + (facets.get(s.name)!.stars ?? 0));
-    return score(b) - score(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const score = (s: IndexServer) => {
+    const total = (s.rating.average ?? 0) * s.rating.count;
+    const rating = (PRIOR_RATING * PRIOR_REVIEWS + total) / (PRIOR_REVIEWS + s.rating.count);
+    return rating + Math.log10(1 + (facets.get(s.name)!.stars ?? 0)) / 2;
   };
+  return (a: IndexServer, b: IndexServer) => score(b) - score(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 function repositoryOf(input: SiteInput): string | undefined {
