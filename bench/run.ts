@@ -15,6 +15,7 @@ import type { ServerDetail, ValidationReport } from '../pipeline/core/schema-typ
 import { generateCatalog, toJson, withVersion } from './generate-catalog.ts';
 import { benchBuild } from './build.ts';
 import { benchScan } from './scan.ts';
+import { benchInstaller } from './installer.ts';
 import { benchSite } from './site.ts';
 import { figure, measure, ratio, run, runOk, runsFromEnv, type RunResult, type Timing } from './lib.ts';
 
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
     if (!only || only === 'build') await benchBuild(REPO_ROOT, ctx.root, ctx.runs, LISTINGS, addVersion, full);
     if (!only || only === 'scan') await benchScan(REPO_ROOT, ctx.root, ctx.runs);
     if (!only || only === 'site') await benchSite(REPO_ROOT, ctx.root, ctx.runs, addVersion);
+    if (!only || only === 'installer') await benchInstaller(ctx.runs);
   } finally {
     await rm(ctx.root, { recursive: true, force: true });
   }

@@ -37,6 +37,7 @@ import { fetchStats, previousStats } from './stages/stats.ts';
 import { statsTargets } from './stages/stats-targets.ts';
 import { validateCatalog } from './stages/validate.ts';
 import { indexSignatureHolds, verifyDist } from './commands/verify-dist.ts';
+import { buildInstaller } from '../installer/build.ts';
 
 const { values } = parseArgs({
   options: {
@@ -48,7 +49,7 @@ const { values } = parseArgs({
     previous: { type: 'string' },
     signing: { type: 'string' },
     'expires-days': { type: 'string' },
-    // --no-site: the data only, without rendering the pages (the pipeline's own tests).
+    // --no-site: the data only, without the installer and the pages (the pipeline's own tests).
     site: { type: 'boolean', default: true },
   },
   allowNegative: true,
@@ -210,8 +211,11 @@ const problems = await verifyDist(out, policy, { catalog, changed: new Set(writt
 for (const problem of problems) console.error(`dist check: ${problem}`);
 step(`verify: ${problems.length} problems;`);
 
-// 9. site: the pages, rendered from what was just emitted and checked (site/build.ts).
+// 9. the installer, pinned to this build's signing identity, and the site's pages, rendered from
+// what was just emitted and checked (installer/build.ts, site/build.ts).
 if (values.site && problems.length === 0) {
+  const installer = await buildInstaller({ root, out, signing: signing.mode });
+  step(`installer: ${installer.file} (${Math.round(installer.bytes / 1024)} KiB), pins ${installer.info.identity.mode};`);
   const { buildSite } = await import('../site/build.ts');
   await buildSite({ root, dist: out, config, log });
   step('site:');

@@ -582,8 +582,8 @@ const placeholder = (id: string) => `<${id}>`;
  * The exact entry for `client`. Without `values`, every input stays a placeholder (`${input:id}`
  * in VS Code, which prompts for it, `<id>` elsewhere). With `values`, each given value is
  * substituted, and anything that references only optional inputs without a value is left out; a
- * required input without a value stays `${input:id}` for VS Code (it asks, and keeps secrets in its
- * secret storage) and is an error elsewhere.
+ * required or secret input without a value stays `${input:id}` for VS Code (it asks, and keeps
+ * secrets in its secret storage), and a required one is an error elsewhere.
  */
 export function clientEntry(client: ClientId, launch: Launch, values?: InputValues): ClientEntry {
   const support = supports(client, launch);
@@ -603,7 +603,10 @@ export function clientEntry(client: ClientId, launch: Launch, values?: InputValu
       return placeholder(id);
     });
   const hasValue = (id: string) =>
-    values === undefined || values[id] !== undefined || (vscode && byId.get(id)?.required === true);
+    values === undefined ||
+    values[id] !== undefined ||
+    // VS Code asks for required values and secrets itself, and keeps secrets in its secret storage.
+    (vscode && (byId.get(id)?.required === true || byId.get(id)?.secret === true));
   const keep = (refs: readonly string[] | undefined) => !refs || refs.length === 0 || refs.some(hasValue);
 
   const entry: Record<string, unknown> = {};

@@ -31,12 +31,6 @@ const FILESYSTEM = 'io.github.modelcontextprotocol/filesystem';
 const REVIEWED = 'io.github.domdomegg/airtable-mcp-server';
 /** An npm package with a required environment variable: every client has a snippet. */
 const SNIPPET_SERVER = 'io.github.modelcontextprotocol/brave-search';
-/**
- * Known bug, see the report: every page links `install.mjs` (footer, Install section), but
- * `npm run build` (pipeline/run.ts) never runs installer/build.ts, so dist/ has no install.mjs.
- * Left out of the link checker so that it still catches new breakage; the it.fails below tracks it.
- */
-const KNOWN_MISSING = ['install.mjs'];
 
 const BASES = [
   { label: 'at /', baseUrl: undefined },
@@ -612,7 +606,6 @@ describe.each(BASES)('the site $label', ({ baseUrl }) => {
             if (!url.pathname.startsWith(site.prefix))
               problems.push(`${file}: ${value} leaves the site's path ${site.prefix}`);
             url.hash = '';
-            if (KNOWN_MISSING.some((m) => url.pathname === `${site.prefix}${m}`)) continue;
             const set = targets.get(url.href) ?? new Set<string>();
             set.add(file);
             targets.set(url.href, set);
@@ -639,9 +632,10 @@ describe.each(BASES)('the site $label', ({ baseUrl }) => {
       for (const s of index.servers) expect(targets.has(site.url(`servers/${s.name}/`)), s.name).toBe(true);
     });
 
-    // Bug: pipeline/run.ts does not build the installer into dist/; every page links it.
-    it.fails('serves install.mjs, which every page links (known bug: npm run build does not emit it)', async () => {
-      for (const missing of KNOWN_MISSING) expect((await fetch(site.url(missing))).status, missing).toBe(200);
+    it('serves install.mjs, which every page links, as a module Node can run', async () => {
+      const response = await fetch(site.url('install.mjs'));
+      expect(response.status).toBe(200);
+      expect(await response.text()).toMatch(/^#!\/usr\/bin\/env node|^import |^var |^const /);
     });
 
     it('answers unknown paths with the 404 page', async () => {
