@@ -25,6 +25,13 @@ interface SampleBundle {
   license: string;
   repository?: string;
   website?: string;
+  /**
+   * The npm package the bundle was packed from, listed beside it: clients that install only from
+   * package registries (VS Code's gallery drops mcpb) can still install the same version.
+   */
+  npm?: string;
+  /** The npm package's arguments, as the bundle's user_config maps them. */
+  npmArguments?: NonNullable<Listing['packages']>[number]['packageArguments'];
 }
 
 export const SAMPLE_BUNDLES: SampleBundle[] = [
@@ -38,6 +45,17 @@ export const SAMPLE_BUNDLES: SampleBundle[] = [
     license: 'MIT',
     repository: 'https://github.com/modelcontextprotocol/servers',
     website: 'https://github.com/modelcontextprotocol/servers/tree/main/src/filesystem',
+    npm: '@modelcontextprotocol/server-filesystem',
+    npmArguments: [
+      {
+        type: 'positional',
+        valueHint: 'directory',
+        description: 'Directories the server may read and write. Nothing outside them is reachable.',
+        format: 'filepath',
+        isRequired: true,
+        isRepeated: true,
+      },
+    ],
   },
   {
     source: 'server-memory',
@@ -49,6 +67,7 @@ export const SAMPLE_BUNDLES: SampleBundle[] = [
     license: 'MIT',
     repository: 'https://github.com/modelcontextprotocol/servers',
     website: 'https://github.com/modelcontextprotocol/servers/tree/main/src/memory',
+    npm: '@modelcontextprotocol/server-memory',
   },
   {
     source: 'server-everything',
@@ -60,6 +79,7 @@ export const SAMPLE_BUNDLES: SampleBundle[] = [
     license: 'MIT',
     repository: 'https://github.com/modelcontextprotocol/servers',
     website: 'https://github.com/modelcontextprotocol/servers/tree/main/src/everything',
+    npm: '@modelcontextprotocol/server-everything',
   },
   {
     source: 'python-dateutil-clock',
@@ -102,6 +122,18 @@ export function sampleListing(sample: SampleBundle, version: string, bundlePath:
         fileSha256: sha256,
         transport: { type: 'stdio' },
       },
+      ...(sample.npm
+        ? [
+            {
+              registryType: 'npm',
+              identifier: sample.npm,
+              version,
+              runtimeHint: 'npx',
+              ...(sample.npmArguments ? { packageArguments: sample.npmArguments } : {}),
+              transport: { type: 'stdio' },
+            },
+          ]
+        : []),
     ],
     _meta: {
       [PUBLISHER_META_KEY]: { category: sample.category, tags: sample.tags, license: sample.license },
