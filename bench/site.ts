@@ -18,8 +18,9 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { emitSearch } from '../pipeline/emit/search.ts';
+import { CHROMIUM_PATH, launchChromium } from '../pipeline/test-support/chromium.ts';
 import { startPagesHost, type PagesHost } from '../pipeline/test-support/pages-host.ts';
 import { figure, measure, ratio, run, type RunResult, type Timing } from './lib.ts';
 import { syntheticEmitModel } from './synthetic-model.ts';
@@ -32,15 +33,6 @@ const TARGETS = {
   home_bytes: 150_000,
   query_p95_ms: 10,
 };
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 function ok(result: RunResult): void {
   if (result.code !== 0) throw new Error(`build exited with ${result.code}\n${result.stderr.slice(-3000)}`);
@@ -96,11 +88,11 @@ export async function benchSite(
     ratio_vs_pipeline_rebuild: ratio(rebuild.median_ms, pipelineOnly.median_ms),
   });
 
-  if (!existsSync('/usr/bin/chromium')) {
-    figure({ bench: 'site-browser', skipped: 'no /usr/bin/chromium (apt-get install chromium)' });
+  if (!existsSync(CHROMIUM_PATH)) {
+    figure({ bench: 'site-browser', skipped: `no ${CHROMIUM_PATH} (apt-get install chromium)` });
     return;
   }
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     for (const servers of [10_000, 50_000]) await browserFigures(browser, out, servers, runs);
   } finally {

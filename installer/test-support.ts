@@ -5,18 +5,18 @@
  * byte-for-byte snapshot of a folder, and re-signing of a tampered index with the catalog's key.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { cp, lstat, mkdir, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import type { RequestListener } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import forge from 'node-forge';
 import { keySigner } from '../pipeline/adapters/sigstore-sign.ts';
 import { REPO_ROOT } from '../pipeline/core/schema-files.ts';
 import type { CatalogIndex } from '../pipeline/core/schema-types.gen.ts';
 import { signIndex } from '../pipeline/stages/emit.ts';
 import { gitInit, runCliAsync, tempDir } from '../pipeline/test-support/fixtures.ts';
+import { selfSignedFor127 } from '../pipeline/test-support/https-server.ts';
 import { buildInstaller } from './build.ts';
 
 export const BUNDLE_SERVERS = [
@@ -267,23 +267,7 @@ export async function serveDist(dir: string, options: { cut?: string[] } = {}): 
 
 /** An HTTPS server on 127.0.0.1 with a throwaway self-signed certificate, answering with `handler`. */
 export async function serveHttps(handler: RequestListener): Promise<CatalogServer> {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  cert.serialNumber = '01';
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
-  const name = [{ name: 'commonName', value: '127.0.0.1' }];
-  cert.setSubject(name);
-  cert.setIssuer(name);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true },
-    { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
-  const certPem = forge.pki.certificateToPem(cert);
+  const { keyPem, certPem } = selfSignedFor127();
   const server: Server = createServer({ key: keyPem, cert: certPem }, handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const caDir = await tempDir('mcp-ca-');

@@ -215,7 +215,9 @@ step(`verify: ${problems.length} problems;`);
 // what was just emitted and checked (installer/build.ts, site/build.ts).
 if (values.site && problems.length === 0) {
   const installer = await buildInstaller({ root, out, signing: signing.mode });
-  step(`installer: ${installer.file} (${Math.round(installer.bytes / 1024)} KiB), pins ${installer.info.identity.mode};`);
+  step(
+    `installer: ${installer.file} (${Math.round(installer.bytes / 1024)} KiB), pins ${installer.info.identity.mode};`,
+  );
   const { buildSite } = await import('../site/build.ts');
   await buildSite({ root, dist: out, config, log });
   step('site:');

@@ -19,7 +19,8 @@ export interface HttpsTestServer {
 
 export type Route = Buffer | { status: number; headers?: Record<string, string>; body?: Buffer };
 
-function selfSignedFor127(): { keyPem: string; certPem: string } {
+/** A throwaway self-signed certificate for 127.0.0.1 (RSA 2048, one day), as PEM. */
+export function selfSignedFor127(): { keyPem: string; certPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const cert = forge.pki.createCertificate();

@@ -520,28 +520,25 @@ describe.each(BASES)('the site $label', ({ baseUrl }) => {
     // Pages answers /v0.1/servers), which Pages serves as text/html with no CSP: its JSON escapes
     // `<`, `>` and `&`, or a listing's <script> would run on the catalog's origin. Emitted only
     // with a baseUrl.
-    (atRoot ? it.skip : it)(
-      'the registry API, served as text/html, runs no listing script',
-      async () => {
-        const { context, dialogs } = await hostileContext();
-        try {
-          const page = await context.newPage();
-          for (const path of ['v0.1/servers', `v0.1/servers/${encodeURIComponent(HOSTILE_NAME)}/versions`]) {
-            const response = await page.goto(site.url(path));
-            expect(response?.status(), path).toBe(200);
-            const result = await page.evaluate(() => ({
-              pwned: (window as { __pwned?: unknown }).__pwned,
-              scripts: document.querySelectorAll('script').length,
-              images: document.querySelectorAll('img').length,
-            }));
-            expect(result, path).toEqual({ pwned: undefined, scripts: 0, images: 0 });
-          }
-          expect(dialogs).toEqual([]);
-        } finally {
-          await context.close();
+    (atRoot ? it.skip : it)('the registry API, served as text/html, runs no listing script', async () => {
+      const { context, dialogs } = await hostileContext();
+      try {
+        const page = await context.newPage();
+        for (const path of ['v0.1/servers', `v0.1/servers/${encodeURIComponent(HOSTILE_NAME)}/versions`]) {
+          const response = await page.goto(site.url(path));
+          expect(response?.status(), path).toBe(200);
+          const result = await page.evaluate(() => ({
+            pwned: (window as { __pwned?: unknown }).__pwned,
+            scripts: document.querySelectorAll('script').length,
+            images: document.querySelectorAll('img').length,
+          }));
+          expect(result, path).toEqual({ pwned: undefined, scripts: 0, images: 0 });
         }
-      },
-    );
+        expect(dialogs).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
 
     it('every built page carries the CSP meta and no inline script but JSON data', async () => {
       const files = await sitePages();
@@ -758,24 +755,21 @@ describe.each(BASES)('the site $label', ({ baseUrl }) => {
 
     // A long unbreakable title (the hostile listing's) or a wide <pre> must not widen a page: the
     // grids use minmax(0, 1fr) and titles wrap anywhere.
-    it(
-      'fits the viewport: no page scrolls sideways at 1280 or 360 px',
-      async () => {
-        const overflow: string[] = [];
-        for (const width of [1280, 360]) {
-          await withPage(
-            async (page) => {
-              for (const target of PAGES) {
-                await page.goto(site.url(target.path));
-                const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-                if (scrollWidth > width) overflow.push(`${target.name}: ${scrollWidth}px wide in ${width}px`);
-              }
-            },
-            { viewport: { width, height: 800 } },
-          );
-        }
-        expect(overflow).toEqual([]);
-      },
-    );
+    it('fits the viewport: no page scrolls sideways at 1280 or 360 px', async () => {
+      const overflow: string[] = [];
+      for (const width of [1280, 360]) {
+        await withPage(
+          async (page) => {
+            for (const target of PAGES) {
+              await page.goto(site.url(target.path));
+              const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+              if (scrollWidth > width) overflow.push(`${target.name}: ${scrollWidth}px wide in ${width}px`);
+            }
+          },
+          { viewport: { width, height: 800 } },
+        );
+      }
+      expect(overflow).toEqual([]);
+    });
   });
 });

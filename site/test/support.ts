@@ -8,32 +8,14 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startPagesHost, type PagesHost } from '../../pipeline/test-support/pages-host.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 export const SCREENSHOT_DIR = join(REPO_ROOT, '.cache/screenshots');
 export const AXE_PATH = join(REPO_ROOT, 'node_modules/axe-core/axe.min.js');
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Debian's Chromium, never a downloaded browser. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH))
-    throw new Error(
-      `${CHROMIUM_PATH} is missing: the site's browser tests need Debian's chromium. ` +
-        '.ci/run installs it (apt-get update && apt-get install -y chromium); run that, or install it yourself.',
-    );
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-}
+export { CHROMIUM_PATH, launchChromium } from '../../pipeline/test-support/chromium.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The hostile listing: script, event handlers and javascript: links in every text a listing,
