@@ -83,6 +83,8 @@ export interface ManifestSearchOptions {
   maxFuzzy: number;
   /** Terms shorter than this match exactly (by prefix), without typos. */
   minFuzzyLength?: number;
+  /** Terms shorter than this match only whole terms, not as prefixes. */
+  minPrefixLength?: number;
   combineWith: 'OR' | 'AND';
 }
 
@@ -254,7 +256,7 @@ const FULL_WEIGHT = 0.5;
 
 /** MiniSearch options from their manifest form plus the shared analysis. */
 export function miniSearchOptions(options: ManifestIndexOptions): Options {
-  const { minFuzzyLength = 0, fuzzy, ...searchOptions } = options.searchOptions;
+  const { minFuzzyLength = 0, minPrefixLength = 0, fuzzy, prefix, ...searchOptions } = options.searchOptions;
   return {
     idField: options.idField,
     fields: options.fields,
@@ -264,6 +266,7 @@ export function miniSearchOptions(options: ManifestIndexOptions): Options {
     searchOptions: {
       ...searchOptions,
       fuzzy: (term: string) => (term.length >= minFuzzyLength ? fuzzy : false),
+      prefix: (term: string) => prefix && term.length >= minPrefixLength,
       tokenize,
       processTerm,
     },

@@ -45,10 +45,18 @@ export const SERVERS_PER_SHARD = 500;
  * Prefix search on every term, and typos up to a fifth of the term length, rounded (one edit
  * from 4 letters, two from 8, at most 3), so short queries do not drown in near-misses: a
  * 3-letter term with one edit matches most of the vocabulary, and cost 40–60 ms a keystroke at
- * 10,000 servers (bench/site.ts). OR keeps multi-word queries forgiving; BM25 ranks servers that
- * match every word first.
+ * 10,000 servers (bench/site.ts). Likewise terms of one or two letters ("in", "to") match whole,
+ * not as prefixes of a third of the vocabulary. OR keeps multi-word queries forgiving; BM25 ranks
+ * servers that match every word first.
  */
-const SEARCH_DEFAULTS = { prefix: true, fuzzy: 0.2, maxFuzzy: 3, minFuzzyLength: 4, combineWith: 'OR' } as const;
+const SEARCH_DEFAULTS = {
+  prefix: true,
+  minPrefixLength: 3,
+  fuzzy: 0.2,
+  maxFuzzy: 3,
+  minFuzzyLength: 4,
+  combineWith: 'OR',
+} as const;
 
 export const CORE_OPTIONS: ManifestIndexOptions = {
   idField: 'name',

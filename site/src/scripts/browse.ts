@@ -151,7 +151,9 @@ async function render(): Promise<void> {
   const mine = ++generation;
   const hits = state.q.trim() ? await search.search(state.q) : search.all();
   if (mine !== generation) return; // A newer keystroke won.
+  const searched = performance.now();
   const result = browse(hits, state, { categoryTitles: config.categoryTitles });
+  const browsed = performance.now();
   results.replaceChildren(...result.page.map(card));
   if (result.total === 0) {
     results.replaceChildren(
@@ -168,7 +170,14 @@ async function render(): Promise<void> {
   renderPagination(result);
   document.dispatchEvent(
     new CustomEvent('catalog:results', {
-      detail: { query: state.q, total: result.total, ms: performance.now() - changedAt, at: performance.now() },
+      detail: {
+        query: state.q,
+        total: result.total,
+        ms: performance.now() - changedAt,
+        searchMs: searched - changedAt,
+        browseMs: browsed - searched,
+        at: performance.now(),
+      },
     }),
   );
 }
