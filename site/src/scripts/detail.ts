@@ -58,11 +58,7 @@ if (reviewList && controls && filter && sort) {
       const rb = Number(b.dataset.rating);
       if (key === 'highest') return rb - ra;
       if (key === 'lowest') return ra - rb;
-      if (key === 'helpful')
-        return (
-          Number(b.dataset.helpful ?? 0) - Number(a.dataset.helpful ?? 0) ||
-          Number(a.dataset.order) - Number(b.dataset.order)
-        );
+      // "Most helpful" joins these once reviews carry votes (helpful reactions, issue 13).
       return (
         (b.dataset.date ?? '').localeCompare(a.dataset.date ?? '') || Number(a.dataset.order) - Number(b.dataset.order)
       );
