@@ -148,36 +148,9 @@ export async function loadVerifiedCatalog(options: {
     index,
     policy,
     async publishedPolicy(name: string) {
-      const published = (index as CatalogIndex & { policies?: { name: string; detail: FileRef }[] }).policies?.find(
-        (p) => p.name === name,
-      );
+      const published = index.policies?.find((p) => p.name === name);
       if (!published) return undefined;
-      const url = source.resolve(published.detail.path);
-      const file = await fetchBytes(url, { maxBytes: Math.max(published.detail.size, 1) * 2 + 1024 });
-      const sha256 = createHash('sha256').update(file).digest('hex');
-      if (sha256 !== published.detail.sha256)
-        throw new InstallerError(
-          'policy-digest-mismatch',
-          `${url.href}: sha256 ${sha256} differs from ${published.detail.sha256} which the signed index gives; refused.`,
-          { file: url.href, field: 'sha256' },
-        );
-      let value: unknown;
-      try {
-        value = JSON.parse(file.toString('utf8'));
-      } catch {
-        throw new InstallerError('policy-invalid', `${url.href} is not JSON; refused.`, { file: url.href });
-      }
-      const problems = validateSchema('policy', value);
-      if (problems.length)
-        throw new InstallerError(
-          'policy-invalid',
-          `${url.href}${problems[0]!.path}: ${problems[0]!.message}; refused.`,
-          {
-            file: url.href,
-            field: problems[0]!.path,
-          },
-        );
-      return value as Policy;
+      return (await readBound(source, published.detail, 'policy', 'policy')).value as Policy;
     },
     async record(name: string) {
       const server = index.servers.find((s) => s.name === name);
@@ -189,33 +162,8 @@ export async function loadVerifiedCatalog(options: {
           { field: 'name' },
         );
       }
-      const url = source.resolve(server.detail.path);
-      const file = await fetchBytes(url, { maxBytes: Math.max(server.detail.size, 1) * 2 + 1024 });
-      const sha256 = createHash('sha256').update(file).digest('hex');
-      if (sha256 !== server.detail.sha256)
-        throw new InstallerError(
-          'record-digest-mismatch',
-          `${url.href}: sha256 ${sha256} differs from ${server.detail.sha256} which the signed index gives; refused.`,
-          { file: url.href, field: 'sha256' },
-        );
-      let record: ServerRecord;
-      try {
-        record = JSON.parse(file.toString('utf8')) as ServerRecord;
-      } catch {
-        throw new InstallerError('record-invalid', `${url.href} is not JSON; refused.`, { file: url.href });
-      }
-      const problems = validateSchema('server-record', record).filter(
-        (f) => !/must NOT have additional/i.test(f.message),
-      );
-      if (problems.length)
-        throw new InstallerError(
-          'record-invalid',
-          `${url.href}${problems[0]!.path}: ${problems[0]!.message}; refused.`,
-          {
-            file: url.href,
-            field: problems[0]!.path,
-          },
-        );
+      const { value, url } = await readBound(source, server.detail, 'server-record', 'record');
+      const record = value as ServerRecord;
       if (record.name !== name)
         throw new InstallerError('record-invalid', `${url.href} describes ${record.name}, not ${name}; refused.`, {
           file: url.href,
@@ -223,4 +171,41 @@ export async function loadVerifiedCatalog(options: {
       return { server, record };
     },
   };
+}
+
+/**
+ * A file the signed index binds by digest: fetched with a cap from its recorded size, refused
+ * unless its sha256 is the index's, then parsed and checked against its schema. A server record
+ * may carry keys a newer minor version added (readers ignore them, style.md 7); a policy may not.
+ */
+async function readBound(
+  source: Source,
+  ref: FileRef,
+  schema: 'server-record' | 'policy',
+  code: 'record' | 'policy',
+): Promise<{ value: unknown; url: URL }> {
+  const url = source.resolve(ref.path);
+  const file = await fetchBytes(url, { maxBytes: Math.max(ref.size, 1) * 2 + 1024 });
+  const sha256 = createHash('sha256').update(file).digest('hex');
+  if (sha256 !== ref.sha256)
+    throw new InstallerError(
+      `${code}-digest-mismatch`,
+      `${url.href}: sha256 ${sha256} differs from ${ref.sha256} which the signed index gives; refused.`,
+      { file: url.href, field: 'sha256' },
+    );
+  let value: unknown;
+  try {
+    value = JSON.parse(file.toString('utf8'));
+  } catch {
+    throw new InstallerError(`${code}-invalid`, `${url.href} is not JSON; refused.`, { file: url.href });
+  }
+  const problems = validateSchema(schema, value).filter(
+    (f) => schema !== 'server-record' || !/must NOT have additional/i.test(f.message),
+  );
+  if (problems.length)
+    throw new InstallerError(`${code}-invalid`, `${url.href}${problems[0]!.path}: ${problems[0]!.message}; refused.`, {
+      file: url.href,
+      field: problems[0]!.path,
+    });
+  return { value, url };
 }
