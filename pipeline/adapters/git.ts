@@ -46,30 +46,44 @@ export async function changesSince(root: string, base: string): Promise<ChangeSe
  * repository or in a shallow clone's missing history, where the caller falls back.
  */
 export async function firstAddedTimes(root: string, dir: string): Promise<Map<string, string>> {
+  // A path added, deleted and added again keeps its oldest addition.
+  return pathCommitTimes(root, [dir], ['--diff-filter=A'], 'oldest');
+}
+
+/**
+ * Each path of `git log --name-only` over `pathspecs`, with the commit time (ISO) of its newest or
+ * oldest commit there; empty outside a git repository.
+ */
+export async function pathCommitTimes(
+  root: string,
+  pathspecs: readonly string[],
+  filters: readonly string[],
+  keep: 'newest' | 'oldest',
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   let log: string;
   try {
     log = await gitIn(root)(
       'log',
-      '--diff-filter=A',
+      ...filters,
       '--no-renames',
       '--relative',
       '--format=%x00%cI',
       '--name-only',
       '-z',
       '--',
-      dir,
+      ...pathspecs,
     );
   } catch {
     return out;
   }
-  // Newest commit first: a path added, deleted and added again keeps its oldest addition.
+  // Newest commit first.
   let time = '';
   for (const field of log.split('\0')) {
     const value = field.trim();
     if (!value) continue;
     if (/^\d{4}-\d{2}-\d{2}T/.test(value)) time = new Date(value).toISOString();
-    else out.set(value, time);
+    else if (keep === 'oldest' || !out.has(value)) out.set(value, time);
   }
   return out;
 }
