@@ -219,7 +219,7 @@ if (values.site && problems.length === 0) {
     `installer: ${installer.file} (${Math.round(installer.bytes / 1024)} KiB), pins ${installer.info.identity.mode};`,
   );
   const { buildSite } = await import('../site/build.ts');
-  await buildSite({ root, dist: out, config, log });
+  await buildSite({ root, dist: out, config, log, emitted: { index: model.index, records: model.records } });
   step('site:');
 }
 log(`${model.index.servers.length} servers, serial ${model.index.serial}, expires ${model.index.expires}: ${out}`);

@@ -34,6 +34,8 @@ export interface SiteBuildInput {
   root: string;
   dist: string;
   config: ResolvedConfig;
+  /** The index and records the pipeline just emitted, when it runs the site itself. */
+  emitted?: Parameters<typeof readDist>[1];
   log?: (message: string) => void;
 }
 
@@ -107,7 +109,7 @@ export async function buildSite(input: SiteBuildInput): Promise<SiteBuildResult>
   const phase = (name: string) => phases.push(`${name} ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const { dist, config } = input;
   const base = basePath(config);
-  const data = await readDist(dist);
+  const data = await readDist(dist, input.emitted);
   phase('read');
   const markdown = await markdownCache(join(input.root, '.cache/site/markdown.json'));
   const pages = buildPages({ ...data, config, base, markdown: markdown.render });

@@ -34,10 +34,18 @@ async function readChecked(dist: string, ref: FileRef): Promise<Buffer> {
   return bytes;
 }
 
-export async function readDist(dist: string): Promise<DistData> {
+/**
+ * What the site reads. `emitted` is the index and records the pipeline has just written and
+ * checked (pipeline/run.ts hands over its model): the same bytes, so they are not read and parsed
+ * a second time. The scan reports, policies and signature are read from dist/ either way.
+ */
+export async function readDist(
+  dist: string,
+  emitted?: { index: CatalogIndex; records: ReadonlyMap<string, ServerRecord> },
+): Promise<DistData> {
   let index: CatalogIndex;
   try {
-    index = JSON.parse(await readFile(join(dist, 'index.json'), 'utf8')) as CatalogIndex;
+    index = emitted?.index ?? (JSON.parse(await readFile(join(dist, 'index.json'), 'utf8')) as CatalogIndex);
   } catch (cause) {
     throw new SiteDataError(
       `${join(dist, 'index.json')} is missing or not JSON: run the pipeline first (npm run build).`,
@@ -49,7 +57,9 @@ export async function readDist(dist: string): Promise<DistData> {
   const records = new Map<string, ServerRecord>();
   const reportRefs = new Map<string, FileRef>();
   await mapLimit(index.servers, 16, async (server) => {
-    const record = JSON.parse((await readChecked(dist, server.detail)).toString('utf8')) as ServerRecord;
+    const record =
+      emitted?.records.get(server.name) ??
+      (JSON.parse((await readChecked(dist, server.detail)).toString('utf8')) as ServerRecord);
     records.set(server.name, record);
     // Reports of the version the page shows; older versions link to theirs.
     const shown = record.versions.find((v) => v.version === server.latest) ?? record.versions[0];
