@@ -5,7 +5,7 @@
  */
 import { Parser } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
-import { plainText, renderMarkdown } from '../src/lib/markdown.ts';
+import { renderMarkdown } from '../src/lib/markdown.ts';
 
 const ALLOWED_TAGS = new Set(
   'p br hr h3 h4 h5 h6 blockquote pre code em strong s del ul ol li a img table thead tbody tr th td'.split(' '),
@@ -168,23 +168,5 @@ describe('renderMarkdown: what stays', () => {
 
   it('shows raw HTML as text rather than dropping it', () => {
     expect(renderMarkdown('<script>x</script>')).toContain('&lt;script&gt;x&lt;/script&gt;');
-  });
-});
-
-describe('plainText', () => {
-  it('drops all markup and keeps the words', () => {
-    expect(plainText('# Hi\n\n**bold** [link](https://example.com) `a < b`')).toBe('Hi bold link a < b');
-  });
-
-  it('truncates with an ellipsis', () => {
-    const text = plainText('word '.repeat(200), 20);
-    expect(text.length).toBeLessThanOrEqual(20);
-    expect(text.endsWith('…')).toBe(true);
-  });
-
-  it('never returns markup from raw HTML (the caller escapes the text)', () => {
-    const text = plainText(`<img src=x onerror="${JS}"> hello`);
-    expect(text).toBe(`<img src=x onerror="${JS}"> hello`);
-    expect(plainText('<b>bold</b>')).toBe('<b>bold</b>');
   });
 });

@@ -50,18 +50,3 @@ const SANITIZE: sanitizeHtml.IOptions = {
 export function renderMarkdown(source: string): string {
   return sanitizeHtml(markdown.render(source), SANITIZE);
 }
-
-/** Plain text with no markup at all, for summaries and `<meta>` descriptions. */
-export function plainText(source: string, maxLength = 300): string {
-  const text = decodeEntities(sanitizeHtml(markdown.render(source), { allowedTags: [], allowedAttributes: {} }))
-    .replace(/\s+/g, ' ')
-    .trim();
-  return text.length > maxLength ? `${text.slice(0, maxLength - 1).trimEnd()}…` : text;
-}
-
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
-
-/** The few entities sanitize-html writes into text; the caller escapes again when it renders. */
-function decodeEntities(html: string): string {
-  return html.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity] ?? entity);
-}
