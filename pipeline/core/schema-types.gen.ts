@@ -238,13 +238,13 @@ export interface CatalogConfig {
    */
   defaultPolicy?: string;
   /**
-   * Namespaces proven to belong to an organisation (for example `com.acme`), mapped to the GitHub logins allowed to publish under them. `io.github.<login>` needs no entry.
+   * The maintainer-kept owners file: namespaces (for example `com.acme`, or `io.github.acme` for an organisation) mapped to who may publish under them. `io.github.<login>` needs no entry for its own login.
    */
   namespaceOwners?: {
     /**
-     * GitHub logins allowed to publish under this namespace.
+     * Who may publish under this namespace: GitHub logins, `@org` for every member of a GitHub organisation, or `@org/team` for the members of one team (both looked up through the GitHub API).
      *
-     * Items: A GitHub login.
+     * Items: A GitHub login, `@org` or `@org/team`.
      */
     [k: string]: string[];
   };
@@ -339,6 +339,38 @@ export interface Curation {
     reason: string;
     /**
      * GitHub login of the maintainer who accepted it.
+     */
+    by: string;
+  }[];
+  /**
+   * The update bot (sync.yml) opens a pull request for each newer upstream release; `enabled: false` opts this server out.
+   */
+  updateBot?: {
+    /**
+     * Whether the bot proposes new versions of this server.
+     */
+    enabled: boolean;
+    /**
+     * Why the server is opted out.
+     */
+    reason?: string;
+  };
+  /**
+   * Reviews that maintainers hid (moderation): they disappear from the site and the index, and keep their history in git.
+   *
+   * Items: One hidden review.
+   */
+  hiddenReviews?: {
+    /**
+     * GitHub login of the reviewer, the review's file name.
+     */
+    login: string;
+    /**
+     * Why it was hidden.
+     */
+    reason: string;
+    /**
+     * GitHub login of the maintainer who hid it.
      */
     by: string;
   }[];
