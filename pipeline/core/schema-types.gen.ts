@@ -1134,6 +1134,15 @@ export interface Review {
    * True for demo content that ships with the sample catalog. The site labels such reviews as sample data; a real review omits it.
    */
   sample?: boolean;
+  /**
+   * Set by the review issue form's workflow: the issue whose author is the reviewer. The pull request is then opened by the workflow, and validation checks through the GitHub API that this issue's author is the login the file is named after.
+   */
+  submittedVia?: {
+    /**
+     * Number of the issue the review was written in.
+     */
+    issue: number;
+  };
 }
 /**
  * What `catalog scan --json` prints for one `.mcpb` bundle, and what the build publishes beside each bundle. Deterministic: the same bytes and rule set give the same report.
@@ -1581,6 +1590,31 @@ export interface PublishedReview {
    * When the review entered the catalog (the commit that added its file); stable once published.
    */
   publishedAt?: string;
+  /**
+   * The reviewer's GitHub identity is proven: the review came through the issue form as its author, or the PR that added it was opened by that login.
+   */
+  verified?: boolean;
+  /**
+   * Helpful votes: 👍 and 👎 reactions on the review's thread (a GitHub issue or discussion), counted by the stats step; absent until first counted.
+   */
+  helpful?: {
+    /**
+     * 👍 reactions.
+     */
+    up: number;
+    /**
+     * 👎 reactions.
+     */
+    down: number;
+    /**
+     * URL of the thread where people react.
+     */
+    thread: string;
+    /**
+     * When GitHub last answered with these counts.
+     */
+    asOf?: string;
+  };
 }
 /**
  * Optional `catalog/servers/<namespace>/<name>/tools.json`: the tools, prompts and resources the publisher declares for the server, shown on the detail page and searched. A bundle's own manifest, once scanned, takes precedence.
