@@ -8,7 +8,7 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { emitSearch, SEARCH_CORE_PATH, SEARCH_MANIFEST_PATH } from '../pipeline/emit/search.ts';
+import { emitSearch, SEARCH_MANIFEST_PATH, SEARCH_RANK_PATH } from '../pipeline/emit/search.ts';
 import { createSearch, type SearchManifest } from '../pipeline/emit/search-client.ts';
 import type { EmitModel, EmittedFile } from '../pipeline/emit/types.ts';
 import { syntheticEmitModel } from './synthetic-model.ts';
@@ -21,14 +21,14 @@ export interface Sizes {
 
 export interface SearchFigures {
   servers: number;
-  /** manifest + core index: what a visitor downloads before the first result. */
+  /** manifest + rank file: what a visitor downloads before any query's term shards and cards. */
   firstLoad: Sizes;
   core: Sizes;
   manifest: Sizes;
   shards: { count: number; total: Sizes; largest: Sizes };
   /** emitSearch over the whole model. */
   buildMs: number;
-  /** createSearch: digest check and MiniSearch.loadJSONAsync of the core, in this process. */
+  /** createSearch: digest check and decoding of the rank file, in this process. */
   coreLoadMs: number;
   /** One search that loads every shard (the first `full` search), then one more over loaded shards. */
   firstFullSearchMs: number;
@@ -69,10 +69,10 @@ export async function measureSearch(model: EmitModel): Promise<SearchFigures> {
 
   const byPath = new Map(files.map((f) => [f.path, bytesOf(f)]));
   const manifestBytes = byPath.get(SEARCH_MANIFEST_PATH)!;
-  const coreBytes = byPath.get(SEARCH_CORE_PATH)!;
+  const coreBytes = byPath.get(SEARCH_RANK_PATH)!;
   const manifest = sizes(manifestBytes);
   const core = sizes(coreBytes);
-  const shardSizes = files.filter((f) => f.path.startsWith('search/full-')).map((f) => sizes(bytesOf(f)));
+  const shardSizes = files.filter((f) => f.path.startsWith('search/full/')).map((f) => sizes(bytesOf(f)));
   const largest = shardSizes.reduce((a, b) => (b.brotli > a.brotli ? b : a), { raw: 0, gzip: 0, brotli: 0 });
 
   const loadFile = async (path: string) => byPath.get(path)!.toString('utf8');

@@ -8,7 +8,8 @@
  * - in headless Chromium over loopback, through the GitHub Pages double (gzip, as Pages serves):
  *   page load to the first search result and the bytes transferred until then, at 10,000 and
  *   50,000 servers; the home page's bytes; the p95 latency of 200 realistic queries typed into
- *   the browse page (search, facets and rendering, from the input event to the results event).
+ *   the browse page (search, facets and rendering, from the input event to the results event),
+ *   first with the shards each query needs loaded on the way (cold), then again (warm).
  *
  * The browser figures use the search index of the synthetic model (bench/synthetic-model.ts: 5–15
  * tools and long text per server, richer than the generated catalog) in the built site's pages.
@@ -17,7 +18,7 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { emitSearch } from '../pipeline/emit/search.ts';
 import type { EmitModel } from '../pipeline/emit/types.ts';
@@ -113,7 +114,7 @@ async function siteWithIndex(dist: string, model: EmitModel): Promise<string> {
     await cp(join(dist, path), join(dir, path), { recursive: true });
   await writeFile(join(dir, 'blank.html'), '<!doctype html><title>blank</title>');
   for (const file of emitSearch(model)) {
-    await mkdir(join(dir, 'search'), { recursive: true });
+    await mkdir(dirname(join(dir, file.path)), { recursive: true });
     await writeFile(join(dir, file.path), file.body);
   }
   return dir;
@@ -232,12 +233,12 @@ export async function browserFigures(browser: Browser, dist: string, servers: nu
     const page = await browser.newPage();
     await page.goto(`${host.url}/servers/`);
     await page.waitForFunction(() => document.documentElement.dataset.searchReady === 'true');
-    const latencies = await page.evaluate(
-      async (queries: string[]) => {
+    const type = (queries: string[]) =>
+      page.evaluate(async (qs: string[]) => {
         const input = document.getElementById('q') as HTMLInputElement;
-        type Detail = { ms: number; searchMs: number; browseMs: number };
+        type Detail = { ms: number; searchMs: number; browseMs: number; cardsMs: number };
         const out: Detail[] = [];
-        for (const q of queries) {
+        for (const q of qs) {
           const done = new Promise<Detail>((resolve) =>
             document.addEventListener('catalog:results', (e) => resolve((e as CustomEvent<Detail>).detail), {
               once: true,
@@ -248,25 +249,38 @@ export async function browserFigures(browser: Browser, dist: string, servers: nu
           out.push(await done);
         }
         return out;
-      },
-      realisticQueries(words, 200),
-    );
+      }, queries);
+    const queries = realisticQueries(words, 200);
+    // First pass: each query loads the term shards and card files it needs for the first time
+    // (over loopback). Second pass, the same queries: everything they need is loaded, so this is
+    // the search, facets, sort and rendering alone (what the old design's figure measured, with its
+    // whole index loaded up front).
+    const cold = await type(queries);
+    const warm = await type(queries);
     await page.close();
     const p95Of = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
-    const sorted = latencies.map((l) => l.ms).sort((a, b) => a - b);
-    const p95 = p95Of(sorted);
-    figure({
-      bench: 'site-query-latency',
-      servers,
-      queries: sorted.length,
-      median_ms: Number(sorted[Math.floor(sorted.length / 2)]!.toFixed(2)),
-      p95_ms: Number(p95.toFixed(2)),
-      // Where the time goes: the search itself, facets and sort (lib/browse.ts), and the rest is the DOM.
-      p95_search_ms: Number(p95Of(latencies.map((l) => l.searchMs)).toFixed(2)),
-      p95_browse_ms: Number(p95Of(latencies.map((l) => l.browseMs)).toFixed(2)),
-      target_p95_ms: TARGETS.query_p95_ms,
-      ok: p95 <= TARGETS.query_p95_ms,
-    });
+    const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    for (const [pass, latencies] of [
+      ['cold', cold],
+      ['warm', warm],
+    ] as const) {
+      const p95 = p95Of(latencies.map((l) => l.ms));
+      figure({
+        bench: 'site-query-latency',
+        servers,
+        pass,
+        queries: latencies.length,
+        median_ms: Number(medianOf(latencies.map((l) => l.ms)).toFixed(2)),
+        p95_ms: Number(p95.toFixed(2)),
+        // Where the time goes: the search (with its shard loads), facets and sort (lib/browse.ts),
+        // loading the page's cards, and the rest is the DOM.
+        p95_search_ms: Number(p95Of(latencies.map((l) => l.searchMs)).toFixed(2)),
+        p95_browse_ms: Number(p95Of(latencies.map((l) => l.browseMs)).toFixed(2)),
+        p95_cards_ms: Number(p95Of(latencies.map((l) => l.cardsMs)).toFixed(2)),
+        target_p95_ms: TARGETS.query_p95_ms,
+        ok: p95 <= TARGETS.query_p95_ms,
+      });
+    }
   } finally {
     await host?.close();
     await rm(dir, { recursive: true, force: true });

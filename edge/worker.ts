@@ -229,8 +229,11 @@ async function listServers(url: URL, catalog: Catalog, env: Env): Promise<Server
 
   let servers = catalog.index.servers;
   if (search !== '') {
-    const hits = await (await catalog.search()).search(search);
-    servers = hits.flatMap((hit) => catalog.byName.get(hit.name) ?? []);
+    const index = await catalog.search();
+    const hits = await index.search(search);
+    // Hits are server ids; names.json (one file, read once per isolate) turns them into names.
+    const names = await index.names(hits.map((hit) => hit.id));
+    servers = names.flatMap((name) => catalog.byName.get(name) ?? []);
   }
   const candidates: { server: IndexServer; version: IndexVersion }[] = [];
   for (const server of servers) {

@@ -143,7 +143,8 @@ export async function verifyDist(
     const found = await attempt('search index', async () => {
       const manifest = JSON.parse((await read(SEARCH_MANIFEST_PATH)).toString('utf8'));
       const search = await createSearch(manifest, async (path: string) => (await read(path)).toString('utf8'));
-      return (await search.search(known.name)).some((hit: { name: string }) => hit.name === known.name);
+      const hits = await search.search(known.name);
+      return (await search.names(hits.map((hit) => hit.id))).includes(known.name);
     });
     if (found === false) problems.push(`search index: searching "${known.name}" does not find it`);
   }

@@ -1,24 +1,44 @@
 /**
  * The browser side of the search index that pipeline/emit/search.ts writes, and the analysis both
- * sides share. MiniSearch.loadJSON must be given the options the index was built with; the
- * JSON-describable part travels in search/manifest.json, the functions (tokenizer, term
- * processing) live here and are named by `ANALYZER`, so a client never loads an index that was
- * analysed differently.
+ * sides share. Runs in browsers, in the edge worker and in Node: web APIs only (crypto.subtle,
+ * TextEncoder), no Node modules.
  *
- * Runs in browsers and in Node: web APIs only (crypto.subtle, TextEncoder), no Node modules.
+ * The index is split so that a query loads only what it needs (search.ts has the layout):
+ *
+ * - `search/manifest.json`: every file with its sha256 and size, and the search options;
+ * - `search/rank.json`: facet codes and popularity rank of every server, as columns (no text),
+ *   enough to filter, count and rank all servers; `search/sort.json` adds the keys of the other
+ *   sorts (title, rating, update date), loaded when one is chosen;
+ * - `search/terms/<prefix>.json`: the name, title, tag and description terms that start with one
+ *   two-letter prefix, with their postings; a query loads the shards of its words' prefixes;
+ * - `search/full/<prefix>.json`: the same for tool names and descriptions, long descriptions and
+ *   reviews, loaded only when a search asks for them or the terms find too little;
+ * - `search/cards/<n>.json`: what a result card shows, for servers in popularity order, loaded
+ *   for the page of results shown;
+ * - `search/names.json`: every server's name, for readers that need names of every hit (the edge
+ *   worker, verify-dist).
+ *
+ * Servers are numbered (their `id` here) in the order search.ts gives; postings, columns and
+ * cards all use that number.
+ *
+ * Scoring is MiniSearch's (BM25+ with its default k, b and d; prefix and fuzzy matches weighted
+ * as it weighs them; a server matching more of the query's words ranks higher), computed over
+ * the shards instead of one in-memory radix tree: loading a whole MiniSearch index was 1.1 MB and
+ * its per-keystroke search 18 ms at 10,000 servers (bench/site.ts).
  */
-import MiniSearch, { type AsPlainObject, type Options, type SearchResult } from 'minisearch';
 import type { FileRef, TrustLevel, Verdict } from '../core/schema-types.gen.ts';
-import type { ServerFacets } from './facets.ts';
 
 /** Version of search/manifest.json's format; a client refuses another. */
-export const SEARCH_MANIFEST_VERSION = 1;
+export const SEARCH_MANIFEST_VERSION = 2;
 
 /**
  * Names the tokenizer and term processing below. Change it whenever they change: an index built
  * by one and queried by another silently misses terms, so the client refuses the mismatch.
  */
 export const ANALYZER = 'catalog-terms-1';
+
+/** Names the encoding of the shard files below. */
+export const INDEX_CODEC = 'catalog-shards-1';
 
 // MiniSearch's own default split: whitespace, line breaks and punctuation (`.`, `/`, `-`, `_` too,
 // so `io.github.acme/pdf-tools` yields its parts).
@@ -64,7 +84,7 @@ export const PROSE_FIELDS: ReadonlySet<string> = new Set([
 
 /**
  * Lower case without diacritics (NFKD, marks dropped), so "Café" and "cafe" meet; stop words of
- * prose fields dropped. MiniSearch passes the field name while indexing and none for queries.
+ * prose fields dropped. The emitter passes the field name; queries pass none.
  */
 export function processTerm(term: string, fieldName?: string): string | null {
   const folded = NON_ASCII.test(term)
@@ -74,142 +94,182 @@ export function processTerm(term: string, fieldName?: string): string | null {
   return folded;
 }
 
-/** The JSON-describable subset of MiniSearch's search options that the manifest carries. */
+/** The terms of a query, in order, as the index spells them. */
+export function queryTerms(query: string): string[] {
+  return tokenize(query).flatMap((t) => processTerm(t) ?? []);
+}
+
+/**
+ * A term's shard: its first two characters (code points, so a surrogate pair is not cut). A query
+ * term finds its typos and completions only within its own shard: typos in the first two letters
+ * are given up for loading one file per word instead of all of them.
+ */
+export function shardKey(term: string): string {
+  return Array.from(term).slice(0, 2).join('');
+}
+
+/** The file name of a shard key: itself when it is plain lower-case ASCII, else its UTF-8 bytes in hex. */
+export function shardFileName(key: string): string {
+  if (/^[a-z0-9]{1,2}$/.test(key)) return key;
+  return `x${Array.from(new TextEncoder().encode(key), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+export const CORE_SHARD_DIR = 'search/terms';
+export const FULL_SHARD_DIR = 'search/full';
+export const CARD_DIR = 'search/cards';
+
+// ---------------------------------------------------------------------------------------------
+// File formats.
+
+/** The JSON-describable search options that the manifest carries. */
 export interface ManifestSearchOptions {
-  boost: Record<string, number>;
   prefix: boolean;
-  /** Fraction of the term length allowed as edit distance (MiniSearch `fuzzy` between 0 and 1). */
+  /** Fraction of the term length allowed as edit distance, rounded (MiniSearch `fuzzy` between 0 and 1). */
   fuzzy: number;
   maxFuzzy: number;
   /** Terms shorter than this match exactly (by prefix), without typos. */
-  minFuzzyLength?: number;
+  minFuzzyLength: number;
   /** Terms shorter than this match only whole terms, not as prefixes. */
-  minPrefixLength?: number;
-  combineWith: 'OR' | 'AND';
+  minPrefixLength: number;
+  /** MiniSearch's weights of a prefix and of a fuzzy match (an exact match weighs 1). */
+  weights: { prefix: number; fuzzy: number };
+  /** BM25+ parameters; `d` is added to every matching term's normalised frequency. */
+  bm25: { k: number; b: number; d: number };
 }
 
-/** Everything MiniSearch.loadJSON needs besides the functions above. */
-export interface ManifestIndexOptions {
-  idField: string;
+/** One group of prefix shards over some fields. */
+export interface ShardGroup {
   fields: string[];
-  storeFields: string[];
-  searchOptions: ManifestSearchOptions;
-}
-
-/** Names the encoding of the index files below. */
-export const INDEX_CODEC = 'minisearch-compact-1';
-
-/**
- * MiniSearch's own serialization (`toJSON()`, serializationVersion 2) with the same content laid
- * out to compress better: posting lists as ascending short-id deltas (term frequencies only where
- * one is not 1) instead of `{"8141": 1, ...}` objects, stored fields and field lengths as columns
- * by short id instead of one object per document. At 10,000 servers this alone takes the core
- * index from 1.29 MB to 1.01 MB brotli, and the stop words to 0.97 MB (bench/search-size.ts).
- * The decoded object is exactly what `toJSON()` gave, so MiniSearch loads it as usual.
- */
-export interface CompactIndex {
-  codec: typeof INDEX_CODEC;
-  serializationVersion: 2;
-  documentCount: number;
-  nextId: number;
-  fieldIds: Record<string, number>;
-  averageFieldLength: number[];
-  dirtCount: number;
-  /** Document ids (server names) by short id; short ids run 0..n-1 in a freshly built index. */
-  ids: string[];
-  /** Per short id, the length of each field by field id (null where the document lacks the field). */
-  fieldLength: (number | null)[][];
-  /** Per stored field, its value by short id (null where absent). */
-  storedFields: Record<string, unknown[]>;
-  /** Per term and field id: short-id deltas, then the term frequencies when any is not 1. */
-  index: [string, Record<string, [number[]] | [number[], number[]]>][];
-}
-
-/** The `toJSON()` object a CompactIndex encodes. */
-export function expandIndex(compact: CompactIndex): AsPlainObject {
-  if (compact.codec !== INDEX_CODEC || compact.serializationVersion !== 2) {
-    throw new SearchError(
-      'corrupt-index',
-      `index codec ${String(compact.codec)} is not ${INDEX_CODEC}; update the site.`,
-    );
-  }
-  const documentIds: Record<string, string> = {};
-  const fieldLength: Record<string, number[]> = {};
-  const storedFields: Record<string, Record<string, unknown>> = {};
-  const columns = Object.entries(compact.storedFields);
-  compact.ids.forEach((id, shortId) => {
-    documentIds[shortId] = id;
-    fieldLength[shortId] = compact.fieldLength[shortId] as number[];
-    if (columns.length === 0) return;
-    const stored: Record<string, unknown> = {};
-    for (const [field, values] of columns) if (values[shortId] !== null) stored[field] = values[shortId];
-    storedFields[shortId] = stored;
-  });
-  const index: AsPlainObject['index'] = compact.index.map(([term, fields]) => {
-    const data: Record<string, Record<string, number>> = {};
-    for (const [fieldId, [deltas, freqs]] of Object.entries(fields)) {
-      const postings: Record<string, number> = {};
-      let shortId = 0;
-      deltas.forEach((delta, i) => {
-        shortId += delta;
-        postings[shortId] = freqs?.[i] ?? 1;
-      });
-      data[fieldId] = postings;
-    }
-    return [term, data];
-  });
-  return {
-    documentCount: compact.documentCount,
-    nextId: compact.nextId,
-    documentIds,
-    fieldIds: compact.fieldIds,
-    fieldLength,
-    averageFieldLength: compact.averageFieldLength,
-    storedFields,
-    dirtCount: compact.dirtCount,
-    index,
-    serializationVersion: compact.serializationVersion,
-  };
-}
-
-/** One index file: where it is, its digest and size, and how many servers it holds. */
-export interface SearchFile extends FileRef {
+  /** Per field (same order), how much a match in it counts. */
+  boost: number[];
+  /** Scores of this group are multiplied by this before they are added to the others. */
+  weight: number;
+  /** How many servers have text in these fields: the BM25 document count. */
   documents: number;
+  /** Shard key → the file. Its path is `<dir>/<shardFileName(key)>.json`. */
+  shards: Record<string, [sha256: string, size: number]>;
 }
+
+/** One index file: where it is, its digest and size. */
+export type SearchFile = FileRef;
 
 /** `search/manifest.json`. */
 export interface SearchManifest {
   version: typeof SEARCH_MANIFEST_VERSION;
   analyzer: string;
-  /** Loaded first: name, title, tags and description of every server, with what a result list shows. */
-  core: { file: SearchFile; options: ManifestIndexOptions };
-  /**
-   * Loaded on demand: tool names and descriptions, long descriptions and review text. Servers are
-   * spread over the shards by a hash of their name, so a change to one server changes one shard.
-   */
-  full: { files: SearchFile[]; options: ManifestIndexOptions };
+  codec: typeof INDEX_CODEC;
+  /** How many servers the index holds; ids run 0..servers-1. */
+  servers: number;
+  options: ManifestSearchOptions;
+  rank: SearchFile;
+  sort: SearchFile;
+  names: SearchFile;
+  core: ShardGroup;
+  full: ShardGroup;
+  /** Card files: `cardsPerFile` servers each, by popularity rank; file n is `search/cards/<n>.json`. */
+  cards: { cardsPerFile: number; files: [sha256: string, size: number][] };
 }
 
-/** What the core index stores per server, as a result list shows it and facets filter it. The id is the name. */
-export interface CoreStoredFields extends ServerFacets {
+/**
+ * A term shard. Per term (sorted), per field it occurs in: the field's index in the group, the
+ * ids of the servers (as ascending deltas), and per server its BM25 term-frequency part
+ * `tf·(k+1) / (tf + k·(1 − b + b·length/typical length))`, quantised to `1/WEIGHT_SCALE`.
+ * The typical lengths are constants (search.ts), not the catalog's averages, so one changed
+ * server changes only the shards of its own terms.
+ */
+export interface TermShard {
+  codec: typeof INDEX_CODEC;
+  terms: string[];
+  postings: [field: number, ids: number[], weights: number[]][][];
+}
+
+export const WEIGHT_SCALE = 100;
+
+/** A facet's possible values, and per server its value (a code) or values (a bit mask of codes). */
+export interface FacetColumn {
+  values: string[];
+  multi: boolean;
+  /** Per server: the index of its value in `values`, or (multi) a bit mask of them; -1 for none. */
+  codes: number[];
+}
+
+/** `search/rank.json`: what filtering, counting and the default order need, for every server, as columns. */
+export interface RankFile {
+  codec: typeof INDEX_CODEC;
+  /** By facet key (site/src/lib/browse.ts: category, type, runtime, transport, platform, trust, verdict, source). */
+  facets: Record<string, FacetColumn>;
+  /** Rank of each server by popularity (0 is the most popular); also where its card is. */
+  popular: number[];
+}
+
+/** `search/sort.json`: the keys of the other sorts, loaded when one is chosen. */
+export interface SortFile {
+  codec: typeof INDEX_CODEC;
+  /** Rank of each server by title (or name). */
+  title: number[];
+  /** Average rating × 100, rounded; -1 when unrated. */
+  rating: number[];
+  ratingCount: number[];
+  /** Day (since 1970-01-01) its latest version entered the catalog; -1 when unknown. */
+  updated: number[];
+}
+
+/** What a result card shows of one server. */
+export interface ServerCard {
+  name: string;
   title?: string;
-  /** The description, cut at a word to about 110 characters (stored as `summary`; the index has it whole). */
+  /** The description, cut at a word to about 110 characters. */
   description: string;
   category: string;
   trust: TrustLevel;
   verdict?: Verdict;
   ratingAverage?: number;
   ratingCount: number;
+  stars?: number;
   latest?: string;
   /** Present only for deprecated servers. */
   status?: 'deprecated';
 }
 
-export interface SearchHit extends CoreStoredFields {
-  name: string;
+/** `search/cards/<n>.json`. */
+export interface CardFile {
+  codec: typeof INDEX_CODEC;
+  cards: ServerCard[];
+}
+
+/** `search/names.json`: every server's name, by id. */
+export interface NamesFile {
+  codec: typeof INDEX_CODEC;
+  names: string[];
+}
+
+/** Every file the manifest names, with its path. */
+export function manifestFiles(manifest: SearchManifest): SearchFile[] {
+  const group = (dir: string, g: ShardGroup) =>
+    Object.entries(g.shards).map(([key, [sha256, size]]) => ({
+      path: `${dir}/${shardFileName(key)}.json`,
+      sha256,
+      size,
+    }));
+  return [
+    manifest.rank,
+    manifest.sort,
+    manifest.names,
+    ...group(CORE_SHARD_DIR, manifest.core),
+    ...group(FULL_SHARD_DIR, manifest.full),
+    ...manifest.cards.files.map(([sha256, size], n) => ({ path: `${CARD_DIR}/${n}.json`, sha256, size })),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client.
+
+export interface SearchHit {
+  /** The server's id: an index into the rank columns, `cards()` and `names()`. */
+  id: number;
   /** For ordering only; not comparable between queries. */
   score: number;
-  /** Which index matched: the core fields, the lazily loaded full text, or both. */
+  /** Which shards matched: the name/title/tag/description terms, the lazily loaded full text, or both. */
   matched: 'core' | 'full' | 'both';
 }
 
@@ -220,20 +280,44 @@ export interface SearchFilter {
 
 export interface SearchQueryOptions {
   filter?: SearchFilter;
-  /** Also search tools, long descriptions and reviews (loads the shards once). */
+  /** Also search tools, long descriptions and reviews (loads their shards for the query's words). */
   full?: boolean;
 }
 
+/** The sort file, decoded. */
+export interface SortKeys {
+  title: Int32Array;
+  rating: Int32Array;
+  ratingCount: Int32Array;
+  updated: Int32Array;
+}
+
+/** The rank file, decoded: typed columns by server id; `sorts` once `sortKeys()` loaded them. */
+export interface RankTable {
+  servers: number;
+  facets: Record<string, { values: string[]; multi: boolean; codes: Int32Array }>;
+  popular: Int32Array;
+  sorts?: SortKeys;
+}
+
 export interface CatalogSearch {
+  readonly table: RankTable;
+  /** Hits by score, best first (ties: the more popular first). An empty query finds nothing. */
   search(query: string, options?: SearchQueryOptions): Promise<SearchHit[]>;
-  /** Every server of the core index with its stored fields, in name order (score 0): the unfiltered list. */
+  /** Every server, by id (score 0): the unfiltered list. */
   all(): SearchHit[];
+  /** The cards of these servers, in the same order (loads the card files they are in). */
+  cards(ids: readonly number[]): Promise<ServerCard[]>;
+  /** Loads the keys of the title, rating and update sorts into `table.sorts` (once). */
+  sortKeys(): Promise<SortKeys>;
+  /** The names of these servers, in the same order (loads search/names.json once). */
+  names(ids: readonly number[]): Promise<string[]>;
 }
 
 export interface CreateSearchOptions {
   /**
-   * Search the shards as well when the core finds fewer hits than this (after filtering). 0 never
-   * does; default 3.
+   * Search the full-text shards as well when the terms find fewer hits than this (after
+   * filtering). 0 never does; default 3.
    */
   fewHits?: number;
 }
@@ -251,28 +335,6 @@ export class SearchError extends Error {
   }
 }
 
-/** Scores from the full-text shards count half: a hit in a tool description says less than one in the title. */
-const FULL_WEIGHT = 0.5;
-
-/** MiniSearch options from their manifest form plus the shared analysis. */
-export function miniSearchOptions(options: ManifestIndexOptions): Options {
-  const { minFuzzyLength = 0, minPrefixLength = 0, fuzzy, prefix, ...searchOptions } = options.searchOptions;
-  return {
-    idField: options.idField,
-    fields: options.fields,
-    storeFields: options.storeFields,
-    tokenize,
-    processTerm,
-    searchOptions: {
-      ...searchOptions,
-      fuzzy: (term: string) => (term.length >= minFuzzyLength ? fuzzy : false),
-      prefix: (term: string) => prefix && term.length >= minPrefixLength,
-      tokenize,
-      processTerm,
-    },
-  };
-}
-
 async function sha256Hex(text: string): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
   if (!subtle) {
@@ -285,11 +347,26 @@ async function sha256Hex(text: string): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function loadIndex(
+function checkManifest(manifest: SearchManifest): void {
+  if (manifest.version !== SEARCH_MANIFEST_VERSION || manifest.codec !== INDEX_CODEC) {
+    throw new SearchError(
+      'unsupported-manifest',
+      `search manifest version ${String(manifest.version)} is not ${SEARCH_MANIFEST_VERSION}; update the site.`,
+    );
+  }
+  if (manifest.analyzer !== ANALYZER) {
+    throw new SearchError(
+      'analyzer-mismatch',
+      `the index was analysed by "${manifest.analyzer}" but this client uses "${ANALYZER}"; rebuild or update the site.`,
+    );
+  }
+}
+
+/** Loads one file, checks it against the manifest's digest and parses it. */
+async function loadJson<T extends { codec?: unknown }>(
   file: SearchFile,
-  options: ManifestIndexOptions,
   loadFile: (path: string) => Promise<string>,
-): Promise<MiniSearch> {
+): Promise<T> {
   let text: string;
   try {
     text = await loadFile(file.path);
@@ -304,56 +381,198 @@ async function loadIndex(
       `${file.path} does not match the manifest's sha256 (a stale cache or a partial deploy); reload the manifest.`,
     );
   }
-  let plain: AsPlainObject;
+  let value: T;
   try {
-    plain = expandIndex(JSON.parse(text) as CompactIndex);
+    value = JSON.parse(text) as T;
   } catch (cause) {
-    if (cause instanceof SearchError) throw cause;
-    throw new SearchError('corrupt-index', `${file.path} is not a search index; rebuild the site.`, { cause });
+    throw new SearchError('corrupt-index', `${file.path} is not a search index file; rebuild the site.`, { cause });
   }
-  try {
-    // loadJS is loadJSON without the JSON.parse: the object is already parsed and expanded. Not
-    // loadJSAsync: it awaits once per term and sleeps (setTimeout, which browsers clamp to 4 ms)
-    // every thousand terms, which made it 1.1 s slower at 10,000 servers (bench/site.ts).
-    return MiniSearch.loadJS(plain, miniSearchOptions(options));
-  } catch (cause) {
-    throw new SearchError('corrupt-index', `${file.path} is not a MiniSearch index; rebuild the site.`, { cause });
+  if (value?.codec !== INDEX_CODEC) {
+    throw new SearchError('corrupt-index', `${file.path} is not encoded as ${INDEX_CODEC}; rebuild the site.`);
   }
+  return value;
 }
 
-function checkManifest(manifest: SearchManifest): void {
-  if (manifest.version !== SEARCH_MANIFEST_VERSION) {
+/** A loader that keeps what it loaded, and forgets a failure so that the next call retries. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => {
+    promise ??= load().catch((error: unknown) => {
+      promise = undefined;
+      throw error;
+    });
+    return promise;
+  };
+}
+
+function column(values: unknown, name: string, servers: number): Int32Array {
+  if (!Array.isArray(values) || values.length !== servers) {
     throw new SearchError(
-      'unsupported-manifest',
-      `search manifest version ${String(manifest.version)} is not ${SEARCH_MANIFEST_VERSION}; update the site.`,
+      'corrupt-index',
+      `search index column ${name} does not have ${servers} values; rebuild the site.`,
     );
   }
-  if (manifest.analyzer !== ANALYZER) {
-    throw new SearchError(
-      'analyzer-mismatch',
-      `the index was analysed by "${manifest.analyzer}" but this client uses "${ANALYZER}"; rebuild or update the site.`,
-    );
-  }
+  return Int32Array.from(values as number[]);
 }
 
-function matchesFilter(fields: CoreStoredFields, filter: SearchFilter | undefined): boolean {
-  if (!filter) return true;
-  if (filter.category !== undefined && fields.category !== filter.category) return false;
-  if (filter.trust !== undefined) {
-    const allowed = typeof filter.trust === 'string' ? [filter.trust] : filter.trust;
-    if (!allowed.includes(fields.trust)) return false;
+/** The rank file as typed columns; throws `corrupt-index` when a column is not one value per server. */
+export function decodeRank(file: RankFile, servers: number): RankTable {
+  const facets: RankTable['facets'] = {};
+  for (const [key, facet] of Object.entries(file.facets ?? {})) {
+    facets[key] = { values: facet.values, multi: facet.multi, codes: column(facet.codes, key, servers) };
   }
-  return true;
+  return { servers, facets, popular: column(file.popular, 'popular', servers) };
 }
 
-function storedOf(result: SearchResult | Record<string, unknown>): CoreStoredFields {
-  const { id: _id, terms: _t, queryTerms: _q, score: _s, match: _m, summary, ...stored } = result;
-  return { ...stored, description: summary } as unknown as CoreStoredFields;
+export function decodeSort(file: SortFile, servers: number): SortKeys {
+  return {
+    title: column(file.title, 'title', servers),
+    rating: column(file.rating, 'rating', servers),
+    ratingCount: column(file.ratingCount, 'ratingCount', servers),
+    updated: column(file.updated, 'updated', servers),
+  };
+}
+
+/** A term shard ready to search: terms sorted, postings as absolute ids. */
+interface LoadedShard {
+  terms: string[];
+  postings: { field: number; ids: Int32Array; weights: Float64Array }[][];
+}
+
+function decodeShard(shard: TermShard, path: string): LoadedShard {
+  if (!Array.isArray(shard.terms) || !Array.isArray(shard.postings) || shard.terms.length !== shard.postings.length) {
+    throw new SearchError('corrupt-index', `${path} is not a term shard; rebuild the site.`);
+  }
+  return {
+    terms: shard.terms,
+    postings: shard.postings.map((fields) =>
+      fields.map(([field, deltas, weights]) => {
+        const ids = new Int32Array(deltas.length);
+        let id = 0;
+        for (let i = 0; i < deltas.length; i++) ids[i] = id += deltas[i]!;
+        return { field, ids, weights: Float64Array.from(weights, (w) => w / WEIGHT_SCALE) };
+      }),
+    ),
+  };
+}
+
+/** First index in sorted `terms` not less than `term`. */
+function lowerBound(terms: readonly string[], term: string): number {
+  let lo = 0;
+  let hi = terms.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (terms[mid]! < term) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Levenshtein distance of a and b if it is at most `max`, else max + 1. */
+export function boundedDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      const value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      current.push(value);
+      if (value < rowMin) rowMin = value;
+    }
+    if (rowMin > max) return max + 1;
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The terms of a shard a query term matches, with MiniSearch's weight for each. */
+export function matchingTerms(
+  terms: readonly string[],
+  term: string,
+  options: ManifestSearchOptions,
+): { index: number; weight: number }[] {
+  const found = new Map<number, number>();
+  const exact = lowerBound(terms, term);
+  if (terms[exact] === term) found.set(exact, 1);
+  if (options.prefix && term.length >= options.minPrefixLength) {
+    const end = lowerBound(terms, `${term}\uffff`);
+    for (let i = exact; i < end; i++) {
+      const distance = terms[i]!.length - term.length;
+      if (distance > 0) found.set(i, (options.weights.prefix * terms[i]!.length) / (terms[i]!.length + 0.3 * distance));
+    }
+  }
+  if (options.fuzzy > 0 && term.length >= options.minFuzzyLength) {
+    const max = Math.min(options.maxFuzzy, Math.round(term.length * options.fuzzy));
+    for (let i = 0; i < terms.length; i++) {
+      if (found.has(i)) continue;
+      const candidate = terms[i]!;
+      if (Math.abs(candidate.length - term.length) > max) continue;
+      const distance = boundedDistance(term, candidate, max);
+      if (distance > 0 && distance <= max) {
+        found.set(i, (options.weights.fuzzy * candidate.length) / (candidate.length + distance));
+      }
+    }
+  }
+  return [...found].map(([index, weight]) => ({ index, weight }));
 }
 
 /**
- * Loads the core index (verifying its digest) and returns a search over it; the full-text shards
- * are loaded on the first search that needs them, all at once, and kept.
+ * Per-query scratch space over every server id, reused so that a keystroke allocates nothing in
+ * proportion to the catalog.
+ */
+class Scores {
+  readonly score: Float64Array;
+  /** Bit per query word that matched (up to 31 words count separately). */
+  readonly words: Int32Array;
+  /** 1 core, 2 full. */
+  readonly sources: Uint8Array;
+  touched: number[] = [];
+  constructor(servers: number) {
+    this.score = new Float64Array(servers);
+    this.words = new Int32Array(servers);
+    this.sources = new Uint8Array(servers);
+  }
+  add(id: number, value: number, word: number, source: number): void {
+    if (this.sources[id] === 0) this.touched.push(id);
+    this.score[id]! += value;
+    this.words[id]! |= 1 << Math.min(word, 30);
+    this.sources[id]! |= source;
+  }
+  reset(): void {
+    for (const id of this.touched) {
+      this.score[id] = 0;
+      this.words[id] = 0;
+      this.sources[id] = 0;
+    }
+    this.touched = [];
+  }
+}
+
+function bitCount(n: number): number {
+  let count = 0;
+  for (let v = n; v !== 0; v &= v - 1) count++;
+  return count;
+}
+
+function filterOf(table: RankTable, filter: SearchFilter | undefined): ((id: number) => boolean) | undefined {
+  if (!filter || (filter.category === undefined && filter.trust === undefined)) return undefined;
+  const code = (key: string, wanted: readonly string[]) => {
+    const facet = table.facets[key];
+    const codes = new Set(wanted.map((v) => facet?.values.indexOf(v) ?? -1).filter((c) => c >= 0));
+    return (id: number) => facet !== undefined && codes.has(facet.codes[id]!);
+  };
+  const checks: ((id: number) => boolean)[] = [];
+  if (filter.category !== undefined) checks.push(code('category', [filter.category]));
+  if (filter.trust !== undefined)
+    checks.push(code('trust', typeof filter.trust === 'string' ? [filter.trust] : filter.trust));
+  return (id) => checks.every((check) => check(id));
+}
+
+/**
+ * Loads the manifest's rank file (verifying its digest) and returns a search over the index;
+ * term, full-text and card files are loaded when a query first needs them, and kept.
  */
 export async function createSearch(
   manifest: SearchManifest,
@@ -362,53 +581,142 @@ export async function createSearch(
 ): Promise<CatalogSearch> {
   checkManifest(manifest);
   const fewHits = options.fewHits ?? 3;
-  const core = await loadIndex(manifest.core.file, manifest.core.options, loadFile);
-  let shards: Promise<MiniSearch[]> | undefined;
-  const loadShards = (): Promise<MiniSearch[]> => {
-    shards ??= Promise.all(manifest.full.files.map((f) => loadIndex(f, manifest.full.options, loadFile))).catch(
-      (error: unknown) => {
-        shards = undefined; // A later search retries rather than failing forever.
-        throw error;
-      },
-    );
-    return shards;
+  const servers = manifest.servers;
+  const table = decodeRank(await loadJson<RankFile>(manifest.rank, loadFile), servers);
+  const searchOptions = manifest.options;
+
+  const shardLoaders = new Map<string, () => Promise<LoadedShard | undefined>>();
+  const shard = (dir: string, group: ShardGroup, key: string): Promise<LoadedShard | undefined> => {
+    const id = `${dir}/${key}`;
+    let load = shardLoaders.get(id);
+    if (!load) {
+      const entry = Object.hasOwn(group.shards, key) ? group.shards[key] : undefined;
+      const path = `${dir}/${shardFileName(key)}.json`;
+      load = entry
+        ? once(async () =>
+            decodeShard(await loadJson<TermShard>({ path, sha256: entry[0], size: entry[1] }, loadFile), path),
+          )
+        : async () => undefined; // No term of the index starts so.
+      shardLoaders.set(id, load);
+    }
+    return load();
   };
 
+  const scores = new Scores(servers);
+  const idf = (group: ShardGroup, matching: number) =>
+    Math.log(1 + (group.documents - matching + 0.5) / (matching + 0.5));
+
+  const loadShards = (dir: string, group: ShardGroup, words: readonly string[]) =>
+    Promise.all(words.map((word) => shard(dir, group, shardKey(word))));
+
+  /** Adds the scores of one shard group for the query's words. Synchronous: `scores` is shared. */
+  function scoreGroup(
+    group: ShardGroup,
+    words: readonly string[],
+    shards: readonly (LoadedShard | undefined)[],
+    source: number,
+  ): void {
+    const { d } = searchOptions.bm25;
+    words.forEach((word, w) => {
+      const loaded = shards[w];
+      if (!loaded) return;
+      for (const { index, weight } of matchingTerms(loaded.terms, word, searchOptions)) {
+        for (const { field, ids, weights } of loaded.postings[index]!) {
+          const factor = weight * group.weight * (group.boost[field] ?? 0) * idf(group, ids.length);
+          if (factor === 0) continue;
+          for (let i = 0; i < ids.length; i++) scores.add(ids[i]!, factor * (d + weights[i]!), w, source);
+        }
+      }
+    });
+  }
+
+  /** The hits of loaded shards, best first; synchronous, so concurrent searches cannot mix their scores. */
+  function rank(
+    words: readonly string[],
+    core: readonly (LoadedShard | undefined)[],
+    full: readonly (LoadedShard | undefined)[] | undefined,
+    allowed: ((id: number) => boolean) | undefined,
+  ): SearchHit[] {
+    scores.reset();
+    scoreGroup(manifest.core, words, core, 1);
+    if (full) scoreGroup(manifest.full, words, full, 2);
+    const hits: SearchHit[] = [];
+    for (const id of scores.touched) {
+      if (allowed && !allowed(id)) continue;
+      const source = scores.sources[id]!;
+      hits.push({
+        id,
+        // As MiniSearch: the more of the query's words a server matches, the higher it ranks.
+        score: scores.score[id]! * bitCount(scores.words[id]!),
+        matched: source === 3 ? 'both' : source === 2 ? 'full' : 'core',
+      });
+    }
+    scores.reset();
+    const popular = table.popular;
+    return hits.sort((a, b) => b.score - a.score || popular[a.id]! - popular[b.id]!);
+  }
+
   let everything: SearchHit[] | undefined;
+  const names = once(async () => {
+    const file = await loadJson<NamesFile>(manifest.names, loadFile);
+    if (!Array.isArray(file.names) || file.names.length !== servers) {
+      throw new SearchError(
+        'corrupt-index',
+        `${manifest.names.path} does not name ${servers} servers; rebuild the site.`,
+      );
+    }
+    return file.names;
+  });
+  const sortKeys = once(async () => {
+    table.sorts ??= decodeSort(await loadJson<SortFile>(manifest.sort, loadFile), servers);
+    return table.sorts;
+  });
+  const cardFiles = manifest.cards.files.map(([sha256, size], n) =>
+    once(async () => {
+      const path = `${CARD_DIR}/${n}.json`;
+      const file = await loadJson<CardFile>({ path, sha256, size }, loadFile);
+      if (!Array.isArray(file.cards))
+        throw new SearchError('corrupt-index', `${path} holds no cards; rebuild the site.`);
+      return file.cards;
+    }),
+  );
+
   return {
+    table,
     all() {
-      everything ??= core
-        .search(MiniSearch.wildcard)
-        .map((result) => ({ ...storedOf(result), name: result.id as string, score: 0, matched: 'core' as const }))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      everything ??= Array.from({ length: servers }, (_, id) => ({ id, score: 0, matched: 'core' as const }));
       return everything;
     },
     async search(query, { filter, full = false } = {}) {
-      const hits = new Map<string, SearchHit>();
-      for (const result of core.search(query)) {
-        const stored = storedOf(result);
-        if (!matchesFilter(stored, filter)) continue;
-        hits.set(result.id as string, { ...stored, name: result.id as string, score: result.score, matched: 'core' });
-      }
-      if (full || (query.trim() !== '' && hits.size < fewHits)) {
-        for (const shard of await loadShards()) {
-          for (const result of shard.search(query)) {
-            const name = result.id as string;
-            const score = result.score * FULL_WEIGHT;
-            const hit = hits.get(name);
-            if (hit) {
-              hit.score += score;
-              hit.matched = 'both';
-              continue;
-            }
-            const stored = core.getStoredFields(name);
-            // A shard entry without a core entry has nothing to show; the emitter never writes one.
-            if (!stored || !matchesFilter(storedOf(stored), filter)) continue;
-            hits.set(name, { ...storedOf(stored), name, score, matched: 'full' });
-          }
-        }
-      }
-      return [...hits.values()].sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // Unique words (a repeated word counts once, as in MiniSearch), in order.
+      const words = [...new Set(queryTerms(query))];
+      if (words.length === 0) return [];
+      const allowed = filterOf(table, filter);
+      const core = await loadShards(CORE_SHARD_DIR, manifest.core, words);
+      if (full) return rank(words, core, await loadShards(FULL_SHARD_DIR, manifest.full, words), allowed);
+      const hits = rank(words, core, undefined, allowed);
+      if (hits.length >= fewHits) return hits;
+      return rank(words, core, await loadShards(FULL_SHARD_DIR, manifest.full, words), allowed);
+    },
+    async cards(ids) {
+      const per = manifest.cards.cardsPerFile;
+      const files = await Promise.all(
+        [...new Set(ids.map((id) => Math.floor(table.popular[id]! / per)))].map(
+          async (n) => [n, await (cardFiles[n] ?? (async () => []))()] as const,
+        ),
+      );
+      const byFile = new Map(files);
+      return ids.map((id) => {
+        const rank = table.popular[id]!;
+        const card = byFile.get(Math.floor(rank / per))?.[rank % per];
+        if (!card) throw new SearchError('corrupt-index', `no card for server ${id}; rebuild the site.`);
+        return card;
+      });
+    },
+    sortKeys,
+    async names(ids) {
+      const all = await names();
+      return ids.map((id) => all[id]!);
     },
   };
 }

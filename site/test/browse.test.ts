@@ -1,25 +1,37 @@
 /** lib/browse.ts: the URL state, disjunctive facet counts, sorts and pagination of /servers/. */
 import { describe, expect, it } from 'vitest';
-import type { SearchHit } from '../../pipeline/emit/search-client.ts';
+import { decodeRank, decodeSort, type RankTable, type SearchHit } from '../../pipeline/emit/search-client.ts';
+import type { TrustLevel, Verdict } from '../../pipeline/core/schema-types.gen.ts';
+import type { ServerFacets } from '../../pipeline/emit/facets.ts';
+import { rankFileOf } from '../../pipeline/emit/search.ts';
 import {
   browse,
   EMPTY_STATE,
   effectiveSort,
   FACET_KEYS,
+  needsSortKeys,
   parseState,
-  popularity,
   SORTS,
   stateQuery,
   toggleFilter,
   type BrowseState,
 } from '../src/lib/browse.ts';
 
-function hit(name: string, fields: Partial<SearchHit> = {}): SearchHit {
+interface Fixture extends ServerFacets {
+  name: string;
+  title?: string;
+  category: string;
+  trust: TrustLevel;
+  verdict?: Verdict;
+  ratingAverage?: number;
+  ratingCount: number;
+  score: number;
+}
+
+function hit(name: string, fields: Partial<Fixture> = {}): Fixture {
   return {
     name,
     score: 0,
-    matched: 'core',
-    description: `${name} description`,
     category: 'other',
     trust: 'unverified',
     ratingCount: 0,
@@ -32,7 +44,28 @@ function hit(name: string, fields: Partial<SearchHit> = {}): SearchHit {
   };
 }
 
-const HITS: SearchHit[] = [
+/** The rank columns the emitter (search.ts) writes for these servers, decoded as the client does, and their hits. */
+function catalog(fixtures: readonly Fixture[], { sortKeys = true } = {}) {
+  const { rank, sort } = rankFileOf(
+    fixtures.map(({ score: _s, name, title, category, trust, verdict, ratingAverage, ratingCount, ...facets }) => ({
+      name,
+      ...(title !== undefined ? { title } : {}),
+      category,
+      trust,
+      ...(verdict !== undefined ? { verdict } : {}),
+      ...(ratingAverage !== undefined ? { ratingAverage } : {}),
+      ratingCount,
+      facets,
+    })),
+  );
+  const table: RankTable = decodeRank(JSON.parse(JSON.stringify(rank)), fixtures.length);
+  if (sortKeys) table.sorts = decodeSort(JSON.parse(JSON.stringify(sort)), fixtures.length);
+  const hits: SearchHit[] = fixtures.map((f, id) => ({ id, score: f.score, matched: 'core' }));
+  const names = (ids: readonly number[]) => ids.map((id) => fixtures[id]!.name);
+  return { table, hits, names };
+}
+
+const FIXTURES: Fixture[] = [
   hit('a/alpha', {
     title: 'Alpha',
     category: 'data',
@@ -79,7 +112,7 @@ const HITS: SearchHit[] = [
   }),
 ];
 
-const names = (list: readonly SearchHit[]) => list.map((h) => h.name);
+const { table: TABLE, hits: HITS, names } = catalog(FIXTURES);
 
 describe('parseState and stateQuery', () => {
   it('round-trips a full state through the query string', () => {
@@ -147,15 +180,18 @@ describe('toggleFilter', () => {
 
 describe('browse: facets', () => {
   it('filters within a facet with OR and across facets with AND', () => {
-    const either = browse(HITS, { ...EMPTY_STATE, filters: { category: ['data', 'system'] } });
+    const either = browse(HITS, TABLE, { ...EMPTY_STATE, filters: { category: ['data', 'system'] } });
     expect(names(either.page).sort()).toEqual(['a/alpha', 'b/beta', 'c/gamma', 'e/epsilon']);
-    const both = browse(HITS, { ...EMPTY_STATE, filters: { category: ['data', 'system'], trust: ['verified'] } });
+    const both = browse(HITS, TABLE, {
+      ...EMPTY_STATE,
+      filters: { category: ['data', 'system'], trust: ['verified'] },
+    });
     expect(names(both.page).sort()).toEqual(['a/alpha', 'c/gamma']);
     expect(both.total).toBe(2);
   });
 
   it('counts each facet without its own selection (disjunctive) but with the others', () => {
-    const result = browse(HITS, { ...EMPTY_STATE, filters: { category: ['data'], trust: ['verified'] } });
+    const result = browse(HITS, TABLE, { ...EMPTY_STATE, filters: { category: ['data'], trust: ['verified'] } });
     const facet = (key: string) =>
       Object.fromEntries(result.facets.find((f) => f.key === key)!.values.map((v) => [v.value, v.count]));
     // Category counts apply trust=verified only: alpha (data) and gamma (system).
@@ -169,7 +205,7 @@ describe('browse: facets', () => {
   });
 
   it('keeps a selected value with no hits, at count 0, so it can be switched off', () => {
-    const result = browse(HITS, { ...EMPTY_STATE, filters: { category: ['finance'] } });
+    const result = browse(HITS, TABLE, { ...EMPTY_STATE, filters: { category: ['finance'] } });
     expect(result.total).toBe(0);
     expect(result.page).toEqual([]);
     const finance = result.facets.find((f) => f.key === 'category')!.values.find((v) => v.value === 'finance');
@@ -177,7 +213,7 @@ describe('browse: facets', () => {
   });
 
   it('counts a server once per value and labels values', () => {
-    const result = browse(HITS, EMPTY_STATE, { categoryTitles: { data: 'Data & Databases' } });
+    const result = browse(HITS, TABLE, EMPTY_STATE, { categoryTitles: { data: 'Data & Databases' } });
     const category = result.facets.find((f) => f.key === 'category')!;
     expect(category.values[0]).toEqual({ value: 'data', label: 'Data & Databases', count: 2, selected: false });
     const verdict = result.facets.find((f) => f.key === 'verdict')!;
@@ -194,7 +230,8 @@ describe('browse: facets', () => {
   });
 
   it('leaves out facets without any value', () => {
-    const result = browse([hit('x/x', { packageTypes: [], runtimes: [] })], EMPTY_STATE);
+    const one = catalog([hit('x/x', { packageTypes: [], runtimes: [] })]);
+    const result = browse(one.hits, one.table, EMPTY_STATE);
     expect(result.facets.map((f) => f.key)).not.toContain('type');
     expect(result.facets.map((f) => f.key)).not.toContain('runtime');
   });
@@ -202,25 +239,30 @@ describe('browse: facets', () => {
 
 describe('browse: sorting', () => {
   it('sorts by popularity without a query, where stars count more than downloads', () => {
-    expect(popularity({ stars: 10, downloads: 200 })).toBe(12);
     expect(effectiveSort(EMPTY_STATE)).toBe('popular');
-    expect(names(browse(HITS, EMPTY_STATE).page)).toEqual(['c/gamma', 'b/beta', 'a/alpha', 'e/epsilon', 'd/delta']);
+    expect(names(browse(HITS, TABLE, EMPTY_STATE).page)).toEqual([
+      'c/gamma',
+      'b/beta',
+      'a/alpha',
+      'e/epsilon',
+      'd/delta',
+    ]);
   });
 
   it('sorts by relevance with a query, popularity breaking ties', () => {
-    const scored = [hit('a/a', { score: 1 }), hit('b/b', { score: 3 }), hit('c/c', { score: 1, stars: 5 })];
-    const result = browse(scored, { ...EMPTY_STATE, q: 'x' });
+    const scored = catalog([hit('a/a', { score: 1 }), hit('b/b', { score: 3 }), hit('c/c', { score: 1, stars: 5 })]);
+    const result = browse(scored.hits, scored.table, { ...EMPTY_STATE, q: 'x' });
     expect(result.sort).toBe('relevance');
-    expect(names(result.page)).toEqual(['b/b', 'c/c', 'a/a']);
+    expect(scored.names(result.page)).toEqual(['b/b', 'c/c', 'a/a']);
   });
 
   it('treats relevance without a query as popularity', () => {
-    const result = browse(HITS, { ...EMPTY_STATE, sort: 'relevance' });
-    expect(names(result.page)).toEqual(names(browse(HITS, EMPTY_STATE).page));
+    const result = browse(HITS, TABLE, { ...EMPTY_STATE, sort: 'relevance' });
+    expect(names(result.page)).toEqual(names(browse(HITS, TABLE, EMPTY_STATE).page));
   });
 
   it('sorts by rating (average, then review count), unrated last', () => {
-    expect(names(browse(HITS, { ...EMPTY_STATE, sort: 'rating' }).page)).toEqual([
+    expect(names(browse(HITS, TABLE, { ...EMPTY_STATE, sort: 'rating' }).page)).toEqual([
       'c/gamma',
       'd/delta',
       'a/alpha',
@@ -229,18 +271,18 @@ describe('browse: sorting', () => {
     ]);
   });
 
-  it('sorts by last update, newest first, undated last', () => {
-    expect(names(browse(HITS, { ...EMPTY_STATE, sort: 'updated' }).page)).toEqual([
+  it('sorts by last update, newest first, undated last (the more popular first)', () => {
+    expect(names(browse(HITS, TABLE, { ...EMPTY_STATE, sort: 'updated' }).page)).toEqual([
       'b/beta',
       'a/alpha',
       'c/gamma',
-      'd/delta',
       'e/epsilon',
+      'd/delta',
     ]);
   });
 
   it('sorts by title, case-insensitively, falling back to the name', () => {
-    expect(names(browse(HITS, { ...EMPTY_STATE, sort: 'name' }).page)).toEqual([
+    expect(names(browse(HITS, TABLE, { ...EMPTY_STATE, sort: 'name' }).page)).toEqual([
       'a/alpha',
       'b/beta',
       'd/delta',
@@ -250,38 +292,58 @@ describe('browse: sorting', () => {
   });
 
   it('does not reorder its input', () => {
-    const input = [...HITS];
-    browse(input, { ...EMPTY_STATE, sort: 'name' });
-    expect(input).toEqual(HITS);
+    const input = [...HITS].reverse();
+    browse(input, TABLE, { ...EMPTY_STATE, q: 'x' });
+    expect(input).toEqual([...HITS].reverse());
+  });
+
+  it('stands in popularity for sorts whose keys are not loaded yet', () => {
+    expect(SORTS.filter(needsSortKeys)).toEqual(['rating', 'updated', 'name']);
+    const bare = catalog(FIXTURES, { sortKeys: false });
+    expect(bare.names(browse(bare.hits, bare.table, { ...EMPTY_STATE, sort: 'name' }).page)).toEqual(
+      names(browse(HITS, TABLE, EMPTY_STATE).page),
+    );
   });
 });
 
 describe('browse: pagination', () => {
-  const many = Array.from({ length: 53 }, (_, i) =>
-    hit(`n/s${String(i).padStart(2, '0')}`, { title: `S${String(i).padStart(2, '0')}` }),
+  const fixtures = Array.from({ length: 53 }, (_, i) =>
+    hit(`n/s${String(i).padStart(2, '0')}`, { title: `S${String(i).padStart(2, '0')}`, stars: i % 7 }),
   );
+  const { hits: many, table, names } = catalog(fixtures);
+  const browse53 = (hits: readonly SearchHit[], state: BrowseState, options?: { pageSize?: number }) =>
+    browse(hits, table, state, options);
+
+  it('sorts a few hits among many servers the same way as all of them', () => {
+    const few = [many[40]!, many[3]!, many[17]!];
+    expect(names(browse53(few, { ...EMPTY_STATE, sort: 'name' }).page)).toEqual(['n/s03', 'n/s17', 'n/s40']);
+    const popular = names(browse53(many, EMPTY_STATE).page);
+    expect(names(browse53(few, EMPTY_STATE).page)).toEqual(
+      popular.filter((n) => ['n/s03', 'n/s17', 'n/s40'].includes(n)),
+    );
+  });
 
   it('pages by the page size', () => {
-    const first = browse(many, { ...EMPTY_STATE, sort: 'name' });
+    const first = browse53(many, { ...EMPTY_STATE, sort: 'name' });
     expect(first).toMatchObject({ total: 53, pages: 3, pageNumber: 1 });
     expect(first.page).toHaveLength(24);
-    const last = browse(many, { ...EMPTY_STATE, sort: 'name', page: 3 });
+    const last = browse53(many, { ...EMPTY_STATE, sort: 'name', page: 3 });
     expect(names(last.page)).toEqual(['n/s48', 'n/s49', 'n/s50', 'n/s51', 'n/s52']);
   });
 
   it('clamps a page past the end to the last page', () => {
-    const result = browse(many, { ...EMPTY_STATE, sort: 'name', page: 99 });
+    const result = browse53(many, { ...EMPTY_STATE, sort: 'name', page: 99 });
     expect(result.pageNumber).toBe(3);
     expect(result.page).toHaveLength(5);
   });
 
   it('has one (empty) page when nothing matches', () => {
-    const result = browse([], { ...EMPTY_STATE, page: 5 });
+    const result = browse53([], { ...EMPTY_STATE, page: 5 });
     expect(result).toMatchObject({ total: 0, pages: 1, pageNumber: 1, page: [] });
   });
 
   it('honours a custom page size', () => {
-    const result = browse(many, { ...EMPTY_STATE, page: 2 }, { pageSize: 50 });
+    const result = browse53(many, { ...EMPTY_STATE, page: 2 }, { pageSize: 50 });
     expect(result.pages).toBe(2);
     expect(result.page).toHaveLength(3);
   });

@@ -1,11 +1,14 @@
 /**
- * Browse and search state: facets with counts, sorting and pagination over the servers the search
- * index stores (search-client.ts `all()` and `search()`), and the URL that holds the whole state
+ * Browse and search state: facets with counts, sorting and pagination over search hits (server
+ * ids from search-client.ts `all()` and `search()`) and the rank columns of every server
+ * (`search/rank.json`), and the URL that holds the whole state
  * (`/servers/?q=…&category=…&sort=…&page=…`), so reload, back, forward and shared links work.
+ * Works on ids and typed columns only, so a keystroke over 50,000 servers costs about a
+ * millisecond; the browse script loads the cards of the one page it shows.
  *
  * Pure and browser-safe; the browse script renders what this computes.
  */
-import type { SearchHit } from '../../../pipeline/emit/search-client.ts';
+import type { RankTable, SearchHit } from '../../../pipeline/emit/search-client.ts';
 
 export const PAGE_SIZE = 24;
 
@@ -19,11 +22,10 @@ export const SORT_LABELS: Record<Sort, string> = {
   name: 'Name',
 };
 
-/** One facet: its URL parameter, its label, and the values a server has for it. */
+/** One facet: its URL parameter (also its column in the rank file), its label, and how its values read. */
 export interface FacetDef {
   key: string;
   label: string;
-  values(hit: SearchHit): readonly string[];
   /** Display text of a value. */
   labelOf(value: string): string;
 }
@@ -68,14 +70,14 @@ const label = (labels: Record<string, string>) => (value: string) => labels[valu
 /** The facets, with category ids shown by the titles of the config's taxonomy. */
 export function facetDefs(categoryTitles: Readonly<Record<string, string>>): readonly FacetDef[] {
   return [
-    { key: 'category', label: 'Category', values: (h) => [h.category], labelOf: (id) => categoryTitles[id] ?? id },
-    { key: 'type', label: 'Package type', values: (h) => h.packageTypes ?? [], labelOf: label(TYPE_LABELS) },
-    { key: 'runtime', label: 'Runtime', values: (h) => h.runtimes ?? [], labelOf: label(RUNTIME_LABELS) },
-    { key: 'transport', label: 'Transport', values: (h) => h.transports ?? [], labelOf: label(TRANSPORT_LABELS) },
-    { key: 'platform', label: 'Platform', values: (h) => h.platforms ?? [], labelOf: label(PLATFORM_LABELS) },
-    { key: 'trust', label: 'Trust', values: (h) => [h.trust], labelOf: label(TRUST_LABELS) },
-    { key: 'verdict', label: 'Security scan', values: (h) => [h.verdict ?? 'none'], labelOf: label(VERDICT_LABELS) },
-    { key: 'source', label: 'Source', values: (h) => [h.source ?? 'catalog'], labelOf: label(SOURCE_LABELS) },
+    { key: 'category', label: 'Category', labelOf: (id) => categoryTitles[id] ?? id },
+    { key: 'type', label: 'Package type', labelOf: label(TYPE_LABELS) },
+    { key: 'runtime', label: 'Runtime', labelOf: label(RUNTIME_LABELS) },
+    { key: 'transport', label: 'Transport', labelOf: label(TRANSPORT_LABELS) },
+    { key: 'platform', label: 'Platform', labelOf: label(PLATFORM_LABELS) },
+    { key: 'trust', label: 'Trust', labelOf: label(TRUST_LABELS) },
+    { key: 'verdict', label: 'Security scan', labelOf: label(VERDICT_LABELS) },
+    { key: 'source', label: 'Source', labelOf: label(SOURCE_LABELS) },
   ];
 }
 
@@ -135,16 +137,14 @@ export function stateQuery(state: BrowseState): string {
   return params.toString();
 }
 
+/** Sorts that need search.sortKeys() loaded first. */
+export function needsSortKeys(sort: Sort): boolean {
+  return sort === 'name' || sort === 'rating' || sort === 'updated';
+}
+
 export function effectiveSort(state: BrowseState): Sort {
   return state.sort ?? (state.q.trim() ? 'relevance' : 'popular');
 }
-
-/** Stars count fully, downloads a hundredth: a star is a deliberate act, a download may be a CI job. */
-export function popularity(hit: Pick<SearchHit, 'stars' | 'downloads'>): number {
-  return (hit.stars ?? 0) + (hit.downloads ?? 0) / 100;
-}
-
-const byName = (a: SearchHit, b: SearchHit) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 export interface FacetCount {
   value: string;
@@ -160,8 +160,8 @@ export interface FacetView {
 }
 
 export interface BrowseResult {
-  /** The hits of the requested page. */
-  page: SearchHit[];
+  /** The server ids of the requested page, in order. */
+  page: number[];
   /** All hits after filtering. */
   total: number;
   /** The page shown, clamped to the pages there are. */
@@ -169,6 +169,16 @@ export interface BrowseResult {
   pages: number;
   sort: Sort;
   facets: FacetView[];
+}
+
+/** A facet's selection as a test on its codes: a code (single-valued) or a bit mask (multi-valued). */
+interface ActiveFacet {
+  index: number;
+  codes: Int32Array;
+  multi: boolean;
+  /** Single-valued: wanted[code]; multi-valued: mask of wanted codes. */
+  wanted: Uint8Array;
+  mask: number;
 }
 
 /**
@@ -179,6 +189,7 @@ export interface BrowseResult {
  */
 export function browse(
   hits: readonly SearchHit[],
+  table: RankTable,
   state: BrowseState,
   {
     categoryTitles = {},
@@ -186,43 +197,82 @@ export function browse(
   }: { categoryTitles?: Readonly<Record<string, string>>; pageSize?: number } = {},
 ): BrowseResult {
   const defs = facetDefs(categoryTitles);
-  const active = defs.flatMap((facet, index) => {
+  const columns = defs.map((facet) => table.facets[facet.key]);
+  const active: ActiveFacet[] = [];
+  defs.forEach((facet, index) => {
     const wanted = state.filters[facet.key];
-    return wanted?.length ? [{ index, facet, wanted: new Set(wanted) }] : [];
+    if (!wanted?.length) return;
+    const column = columns[index];
+    const codes = new Set(wanted.map((v) => column?.values.indexOf(v) ?? -1).filter((c) => c >= 0));
+    const flags = new Uint8Array(Math.max(1, column?.values.length ?? 0));
+    let mask = 0;
+    for (const code of codes) {
+      flags[code] = 1;
+      mask |= 1 << code;
+    }
+    // A facet the index does not have, or values it does not know, match nothing.
+    active.push({
+      index,
+      codes: column?.codes ?? new Int32Array(table.servers).fill(-1),
+      multi: !!column?.multi,
+      wanted: flags,
+      mask,
+    });
   });
-  const counts = defs.map(() => new Map<string, number>());
+  const counts = columns.map((column) => new Float64Array(Math.max(1, column?.values.length ?? 0)));
   const filtered: SearchHit[] = [];
   for (const hit of hits) {
+    const id = hit.id;
     let failed = 0;
     let failedFacet = -1;
-    for (const { index, facet, wanted } of active) {
-      if (facet.values(hit).some((v) => wanted.has(v))) continue;
+    for (const facet of active) {
+      const code = facet.codes[id]!;
+      const pass = facet.multi ? (code & facet.mask) !== 0 : code >= 0 && facet.wanted[code] === 1;
+      if (pass) continue;
       failed++;
-      failedFacet = index;
+      failedFacet = facet.index;
       if (failed > 1) break;
     }
     if (failed === 0) filtered.push(hit);
     if (failed > 1) continue;
-    defs.forEach((facet, index) => {
-      if (failed === 1 && failedFacet !== index) return;
-      const map = counts[index]!;
-      // Each facet's values are distinct (facets.ts), so no set is needed.
-      for (const value of facet.values(hit)) map.set(value, (map.get(value) ?? 0) + 1);
-    });
+    for (let index = 0; index < columns.length; index++) {
+      if (failed === 1 && failedFacet !== index) continue;
+      const column = columns[index];
+      if (!column) continue;
+      const code = column.codes[id]!;
+      const count = counts[index]!;
+      if (!column.multi) {
+        if (code >= 0) count[code]!++;
+        continue;
+      }
+      for (let bits = code, bit = 0; bits !== 0; bits >>>= 1, bit++) if (bits & 1) count[bit]!++;
+    }
   }
   const sort = effectiveSort(state);
-  const sorted = sortHits(filtered, sort === 'relevance' && !state.q.trim() ? 'popular' : sort);
+  const sorted = sortIds(filtered, table, sort === 'relevance' && !state.q.trim() ? 'popular' : sort);
   const pages = Math.max(1, Math.ceil(sorted.length / pageSize));
   const pageNumber = Math.min(state.page, pages);
   const facets = defs
     .map((facet, index) => {
-      const map = counts[index]!;
+      const values = columns[index]?.values ?? [];
+      const count = counts[index]!;
       const selected = state.filters[facet.key] ?? [];
-      for (const value of selected) if (!map.has(value)) map.set(value, 0);
-      const values = [...map]
-        .map(([value, count]) => ({ value, label: facet.labelOf(value), count, selected: selected.includes(value) }))
-        .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
-      return { key: facet.key, label: facet.label, values };
+      const shown = values.flatMap((value, code) =>
+        count[code]! > 0 || selected.includes(value) ? [{ value, count: count[code]! }] : [],
+      );
+      for (const value of selected) if (!values.includes(value)) shown.push({ value, count: 0 });
+      return {
+        key: facet.key,
+        label: facet.label,
+        values: shown
+          .map(({ value, count: n }) => ({
+            value,
+            label: facet.labelOf(value),
+            count: n,
+            selected: selected.includes(value),
+          }))
+          .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
+      };
     })
     .filter((f) => f.values.length > 0);
   return {
@@ -235,23 +285,63 @@ export function browse(
   };
 }
 
-/** Sorted copy; the keys are computed once per hit, not once per comparison. */
-function sortHits(hits: readonly SearchHit[], sort: Sort): SearchHit[] {
-  if (sort === 'name') {
-    const keyed = hits.map((hit) => ({ hit, key: (hit.title ?? hit.name).toLowerCase() }));
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : byName(a.hit, b.hit)));
-    return keyed.map((k) => k.hit);
+/** Per table and sort: every server id in that order, and each id's position in it. */
+const orders = new WeakMap<RankTable, Map<Sort, { order: Int32Array; position: Int32Array }>>();
+
+/**
+ * The whole catalog in one sort's order, computed once per table. Popularity and title come
+ * ranked from the emitter (they need stats and titles the columns do not hold); rating and update
+ * date are sorted here, with popularity breaking ties.
+ */
+function orderOf(table: RankTable, sort: Exclude<Sort, 'relevance'>): { order: Int32Array; position: Int32Array } {
+  let byTable = orders.get(table);
+  if (!byTable) orders.set(table, (byTable = new Map()));
+  const key = table.sorts ? sort : 'popular';
+  let cached = byTable.get(key);
+  if (cached) return cached;
+  const n = table.servers;
+  let position: Int32Array;
+  const sorts = table.sorts;
+  if (sort === 'popular' || !sorts) {
+    // Without the sort keys (search.sortKeys() not loaded yet), popularity stands in.
+    position = table.popular;
+  } else if (sort === 'name') {
+    position = sorts.title;
+  } else {
+    const ids = Int32Array.from({ length: n }, (_, i) => i);
+    const { popular } = table;
+    const { rating, ratingCount, updated } = sorts;
+    // Average first, then how many reviews back it; unrated (-1) and undated last.
+    if (sort === 'rating')
+      ids.sort((a, b) => rating[b]! - rating[a]! || ratingCount[b]! - ratingCount[a]! || popular[a]! - popular[b]!);
+    else ids.sort((a, b) => updated[b]! - updated[a]! || popular[a]! - popular[b]!);
+    position = new Int32Array(n);
+    ids.forEach((id, p) => (position[id] = p));
   }
-  const keyed = hits.map((hit) => ({ hit, pop: popularity(hit), rating: hit.ratingAverage ?? -1 }));
-  const compare: Record<Exclude<Sort, 'name'>, (a: (typeof keyed)[number], b: (typeof keyed)[number]) => number> = {
-    relevance: (a, b) => b.hit.score - a.hit.score || b.pop - a.pop || byName(a.hit, b.hit),
-    popular: (a, b) => b.pop - a.pop || b.rating - a.rating || byName(a.hit, b.hit),
-    // Average first, then how many reviews back it; unrated servers last.
-    rating: (a, b) => b.rating - a.rating || b.hit.ratingCount - a.hit.ratingCount || byName(a.hit, b.hit),
-    updated: (a, b) => (b.hit.updated ?? '').localeCompare(a.hit.updated ?? '') || byName(a.hit, b.hit),
-  };
-  keyed.sort(compare[sort]);
-  return keyed.map((k) => k.hit);
+  const order = new Int32Array(n);
+  position.forEach((p, id) => (order[p] = id));
+  byTable.set(key, (cached = { order, position }));
+  return cached;
+}
+
+/**
+ * The filtered hits' ids in the sort's order: sorted when few, picked out of the cached whole
+ * order when many. By relevance, the order search() already gives (score, then popularity) is
+ * kept; sorting it again is a linear pass (the sort finds one ascending run).
+ */
+function sortIds(hits: SearchHit[], table: RankTable, sort: Sort): number[] {
+  if (sort === 'relevance') {
+    const popular = table.popular;
+    return hits.sort((a, b) => b.score - a.score || popular[a.id]! - popular[b.id]!).map((h) => h.id);
+  }
+  const { order, position } = orderOf(table, sort);
+  const ids = hits.map((h) => h.id);
+  if (ids.length * 16 < table.servers) return ids.sort((a, b) => position[a]! - position[b]!);
+  const wanted = new Uint8Array(table.servers);
+  for (const id of ids) wanted[id] = 1;
+  const out: number[] = [];
+  for (const id of order) if (wanted[id] === 1) out.push(id);
+  return out;
 }
 
 /** The state with one facet value switched on or off (and back to page 1). */

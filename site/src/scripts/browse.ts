@@ -1,5 +1,6 @@
 /**
- * Live search on /servers/: loads the emitted search index (search-client.ts, digest-checked),
+ * Live search on /servers/: loads the emitted search index (search-client.ts, digest-checked:
+ * the rank file first, then the term shards of the words typed and the cards of the page shown),
  * then renders results, facets, sort and pages from lib/browse.ts as the user types. The URL
  * holds the whole state: typing replaces the history entry, other changes push one, and
  * back/forward restore it. Everything from the index is put in the page as text, never as HTML.
@@ -7,11 +8,13 @@
 import {
   createSearch,
   type CatalogSearch,
-  type SearchHit,
   type SearchManifest,
+  type ServerCard,
 } from '../../../pipeline/emit/search-client.ts';
 import {
   browse,
+  effectiveSort,
+  needsSortKeys,
   parseState,
   SORTS,
   stateQuery,
@@ -65,7 +68,7 @@ function serverHref(name: string): string {
   return `${config.base}servers/${name}/`;
 }
 
-function card(hit: SearchHit): HTMLLIElement {
+function card(hit: ServerCard): HTMLLIElement {
   const title = hit.title ?? hit.name.slice(hit.name.indexOf('/') + 1);
   const meta = element('div', { className: 'meta' });
   if (hit.status === 'deprecated')
@@ -150,11 +153,15 @@ async function render(): Promise<void> {
   if (!search) return;
   const mine = ++generation;
   const hits = state.q.trim() ? await search.search(state.q) : search.all();
+  if (needsSortKeys(effectiveSort(state))) await search.sortKeys();
   if (mine !== generation) return; // A newer keystroke won.
   const searched = performance.now();
-  const result = browse(hits, state, { categoryTitles: config.categoryTitles });
+  const result = browse(hits, search.table, state, { categoryTitles: config.categoryTitles });
   const browsed = performance.now();
-  results.replaceChildren(...result.page.map(card));
+  const cards = await search.cards(result.page);
+  if (mine !== generation) return;
+  const carded = performance.now();
+  results.replaceChildren(...cards.map(card));
   if (result.total === 0) {
     results.replaceChildren(
       element('li', { className: 'empty' }, [
@@ -176,6 +183,8 @@ async function render(): Promise<void> {
         ms: performance.now() - changedAt,
         searchMs: searched - changedAt,
         browseMs: browsed - searched,
+        // Loading the cards of the page: 0 when their files were loaded before.
+        cardsMs: carded - browsed,
         at: performance.now(),
       },
     }),
