@@ -48,7 +48,12 @@ async function standaloneValidators(): Promise<Plugin> {
   ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS, 'vendor/server.schema.2025-12-11.json'), 'utf8')));
   for (const file of readdirSync(SCHEMAS).filter((f) => f.endsWith('.schema.json')))
     ajv.addSchema(JSON.parse(readFileSync(join(SCHEMAS, file), 'utf8')));
-  const kinds = { index: 'index', 'server-record': 'serverRecord', policy: 'policy' } as const;
+  const kinds = {
+    index: 'index',
+    'server-record': 'serverRecord',
+    policy: 'policy',
+    'admin-policy': 'adminPolicy',
+  } as const;
   const code = standaloneCode(
     ajv,
     Object.fromEntries(
@@ -94,6 +99,12 @@ export async function buildInstaller(options: {
   out: string;
   signing?: 'dev' | 'key' | 'keyless';
   env?: NodeJS.ProcessEnv;
+  /**
+   * Test builds only: read the admin policy from this file instead of the fixed per-OS path
+   * (installer/admin-policy.ts). It is compiled in, so nothing at run time can set it; the command
+   * line of this file and pipeline/run.ts never pass it.
+   */
+  testAdminPolicyPath?: string;
 }): Promise<InstallerBuild> {
   const info = repoBuildInfo(options.root, options.signing, options.env);
   info.version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
@@ -116,7 +127,11 @@ export async function buildInstaller(options: {
     ...common,
     entryPoints: [join(REPO, 'installer/run.ts')],
     write: false,
-    define: { __MCP_CATALOG_BUILD__: JSON.stringify(info), 'import.meta.url': 'globalThis.__mcpCatalogUrl' },
+    define: {
+      __MCP_CATALOG_BUILD__: JSON.stringify(info),
+      __MCP_CATALOG_ADMIN_POLICY__: JSON.stringify(options.testAdminPolicyPath ?? null),
+      'import.meta.url': 'globalThis.__mcpCatalogUrl',
+    },
     banner: {
       js: `import { createRequire as __mcpCreateRequire } from 'node:module';\nconst require = __mcpCreateRequire(globalThis.__mcpCatalogUrl);`,
     },

@@ -14,6 +14,8 @@ Commands:
   search <words…>                 find servers
   info <name>[@version]           what would be installed, from where, verified how, what the policy says
   install <name>[@range]          verify, download and configure a server
+  onboard                         install every server the policy (and --group) auto-installs, and
+                                  say why the others were not
   list                            installed servers
   outdated                        installed servers with a newer version in the catalog
   update [name] [--major]         patch and minor updates; --major for major ones
@@ -29,6 +31,7 @@ Options:
   --index <url|path>              read the catalog from here (https:, file: or a path); the signing
                                   identity stays the one this installer was built with
   --policy <name|file>            a policy the catalog publishes, or a policy file, instead of the catalog's default
+  --group <name>                  the policy group to apply (its overrides of the policy's rules)
   --yes                           no questions: fail on a missing required value
   --json                          machine-readable output, with stable codes
   --version, --help
@@ -41,7 +44,11 @@ Exit codes:
   4  could not run (network, file system)
   5  doctor: a server failed to start or its tools changed
 
-State lives in MCP_CATALOG_HOME (default ~/.mcp-catalog).`;
+State lives in MCP_CATALOG_HOME (default ~/.mcp-catalog).
+
+An admin policy at /etc/mcp-catalog/policy.json (Linux), /Library/Application Support/MCP Catalog/
+policy.json (macOS) or C:\\ProgramData\\MCP Catalog\\policy.json (Windows) beats every option above:
+it can pin the catalog, its signing identity, the policy and group, add denials or disable installs.`;
 
 export interface Io {
   argv: string[];
@@ -63,6 +70,7 @@ export async function main(io: Io): Promise<number> {
         package: { type: 'string' },
         index: { type: 'string' },
         policy: { type: 'string' },
+        group: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         json: { type: 'boolean' },
         major: { type: 'boolean' },

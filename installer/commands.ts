@@ -11,11 +11,14 @@ import type { VerifiedCatalog } from './catalog.ts';
 import { editConfig, parseConfig } from './config-edit.ts';
 import { InstallerError } from './errors.ts';
 import { atomicWriteFile, refuseSymlink } from './fs-atomic.ts';
+import { effectivePolicy } from '../pipeline/core/policy.ts';
 import {
   applyPlan,
   discard,
+  originOf,
   parseSpec,
   planInstall,
+  policyContextOf,
   prepareInstall,
   readClientFiles,
   serverDir,
@@ -66,18 +69,23 @@ export async function searchCommand(catalog: VerifiedCatalog, words: string[]): 
 
 export async function infoCommand(catalog: VerifiedCatalog, spec: string, environment: Environment): Promise<Result> {
   const { name, range } = parseSpec(spec);
-  const { record } = await catalog.record(name);
+  const { server: indexServer, record } = await catalog.record(name);
   const version =
     record.versions.find((v) => v.version === range) ?? record.versions.find((v) => v.status !== 'yanked');
   const launches = version ? launchOptions(record, version.version) : [];
   const ways = launches.map((launch) => {
     const artifact = version?.artifacts.find((a) => a.package === launch.packageIndex);
-    const decision = evaluatePolicy(environment.policy, {
-      record,
-      version: version!,
-      launch,
-      unreviewed: version?.version === '0.0.0-unversioned' || !launch.pinned,
-    });
+    const decision = evaluatePolicy(
+      environment.policy,
+      {
+        record,
+        version: version!,
+        launch,
+        unreviewed: version?.version === '0.0.0-unversioned' || !launch.pinned,
+        ...originOf(indexServer),
+      },
+      policyContextOf(environment, catalog),
+    );
     return {
       id: launch.id,
       kind: launch.kind,
@@ -96,20 +104,35 @@ export async function infoCommand(catalog: VerifiedCatalog, spec: string, enviro
       policy: decision,
     };
   });
+  const applied = policyLabel(environment);
   const text = [
     `${record.name}${version ? `@${version.version}` : ''} — ${record.description}`,
     `trust: ${record.trust}; status: ${record.status}${version ? `; version status: ${version.status}` : ''}`,
     `versions: ${record.versions.map((v) => `${v.version}${v.status !== 'active' ? ` (${v.status})` : ''}`).join(', ')}`,
+    `policy: ${applied}`,
     ...ways.flatMap((w) => [
       `- ${w.label}${w.command ? `: ${w.command}` : ''}`,
       `  from ${w.from}`,
       `  verified: ${w.verified}`,
-      `  policy: ${w.policy.kind}${w.policy.reasons.length ? ` (${w.policy.reasons.join('; ')})` : ''}`,
+      `  policy decides: ${w.policy.kind === 'approval' ? 'needs approval' : w.policy.kind}`,
+      ...w.policy.reasons.map((r) => `    - ${r}`),
+      ...(w.policy.kind === 'approval' && w.policy.requestUrl ? [`    request approval: ${w.policy.requestUrl}`] : []),
     ]),
   ];
   return {
     text,
-    json: { name: record.name, version: version?.version, trust: record.trust, status: record.status, ways },
+    json: {
+      name: record.name,
+      version: version?.version,
+      trust: record.trust,
+      status: record.status,
+      policy: {
+        ...(environment.policyName !== undefined ? { name: environment.policyName } : {}),
+        ...(environment.group !== undefined ? { group: environment.group } : {}),
+        ...(environment.adminFile ? { adminPolicy: environment.adminFile } : {}),
+      },
+      ways,
+    },
   };
 }
 
@@ -174,12 +197,20 @@ export async function installCommand(
         ],
         indexSerial: serial,
         clients,
+        ...policyAudit(environment),
+        ...(prepared.decision.kind === 'allow' && prepared.decision.approval
+          ? { approval: prepared.decision.approval }
+          : {}),
       },
       environment.now,
     );
+    const approval = prepared.decision.kind === 'allow' ? prepared.decision.approval : undefined;
     return {
       text: [
         ...(prepared.unreviewed ? [`NOTE: ${plan.server}@${plan.version} was not reviewed by the catalog.`] : []),
+        ...(approval
+          ? [`Approved by ${approval.by} at ${approval.at} (issue #${approval.issue}) for ${approval.versions}.`]
+          : []),
         `Installed ${plan.server}@${plan.version} (${prepared.launch.label}) into ${clients.map((c) => CLIENTS[c].name).join(', ')}.`,
       ],
       json: {
@@ -190,6 +221,7 @@ export async function installCommand(
         commands: plan.commands,
         unreviewed: prepared.unreviewed,
         warnings: plan.warnings,
+        ...(approval ? { approval } : {}),
       },
     };
   } catch (error) {
@@ -198,6 +230,26 @@ export async function installCommand(
   } finally {
     await discard(prepared);
   }
+}
+
+/** Which policy applies, in words: its name, its group, and the admin policy above it. */
+function policyLabel(environment: Environment): string {
+  const parts = [
+    environment.policy
+      ? `${environment.policyName ?? 'unnamed'}${environment.group ? `, group ${environment.group}` : ''}`
+      : 'none',
+  ];
+  if (environment.adminFile) parts.push(`under the admin policy ${environment.adminFile}`);
+  return parts.join(' ');
+}
+
+/** What every audit line says about the policy that decided. */
+function policyAudit(environment: Environment) {
+  return {
+    ...(environment.policyName !== undefined ? { policy: environment.policyName } : {}),
+    ...(environment.group !== undefined ? { group: environment.group } : {}),
+    ...(environment.adminFile ? { adminPolicy: environment.adminFile } : {}),
+  };
 }
 
 async function refusal(environment: Environment, action: string, server: string, error: unknown, serial?: number) {
@@ -211,6 +263,7 @@ async function refusal(environment: Environment, action: string, server: string,
       code: error.code,
       reasons: [error.message],
       ...(serial !== undefined ? { indexSerial: serial } : {}),
+      ...policyAudit(environment),
     },
     environment.now,
   ).catch(() => undefined);
@@ -444,5 +497,86 @@ export async function rollbackCommand(
   return {
     text: [`Rolled ${name} back: ${entry.version} → ${previous.version}.`],
     json: { rolledBack: name, from: entry.version, version: previous.version },
+  };
+}
+
+export interface OnboardRow {
+  server: string;
+  outcome: 'installed' | 'already-installed' | 'denied' | 'needs-approval' | 'failed';
+  version?: string;
+  code?: string;
+  reasons?: string[];
+  requestUrl?: string;
+}
+
+/**
+ * `onboard [--group G]`: installs every `autoInstall` server of the policy (and of the group) that
+ * the policy allows, and reports the others with why. Each install is a whole `install`, with its
+ * own checks, plan and audit line; a refusal of one leaves the others going.
+ */
+export async function onboardCommand(
+  catalog: VerifiedCatalog,
+  options: Omit<InstallOptions, 'spec'>,
+  environment: Environment,
+): Promise<Result> {
+  const policy = environment.policy;
+  if (!policy) return { text: ['No policy applies, so there is nothing to onboard with.'], json: { servers: [] } };
+  if (environment.group !== undefined && !policy.groups?.[environment.group])
+    throw new InstallerError(
+      'usage',
+      `The policy ${environment.policyName ?? ''} has no group "${environment.group}"${
+        policy.groups ? `; it has ${Object.keys(policy.groups).join(', ')}` : ''
+      }.`,
+      { field: '--group' },
+    );
+  const specs = [...new Set(effectivePolicy(policy, environment.group).autoInstall)];
+  const lock = await readLock(environment.paths);
+  const rows: OnboardRow[] = [];
+  let failure: InstallerError | undefined;
+  for (const spec of specs) {
+    const { name } = parseSpec(spec);
+    if (lock.servers[name]) {
+      rows.push({ server: name, outcome: 'already-installed', version: lock.servers[name]!.version });
+      continue;
+    }
+    try {
+      const result = await installCommand(catalog, { ...options, spec }, environment);
+      rows.push({ server: name, outcome: 'installed', version: String(result.json.version) });
+    } catch (error) {
+      if (!(error instanceof InstallerError)) throw error;
+      const details = error.toJSON();
+      const outcome =
+        error.code === 'policy-denied' ? 'denied' : error.code === 'approval-required' ? 'needs-approval' : 'failed';
+      if (outcome === 'failed') failure ??= error;
+      rows.push({
+        server: name,
+        outcome,
+        code: error.code,
+        reasons: Array.isArray(details.reasons) ? (details.reasons as string[]) : [error.message],
+        ...(typeof details.requestUrl === 'string' ? { requestUrl: details.requestUrl } : {}),
+      });
+    }
+  }
+  const words: Record<OnboardRow['outcome'], string> = {
+    installed: 'installed',
+    'already-installed': 'already installed',
+    denied: 'not installed: the policy denies it',
+    'needs-approval': 'not installed: it needs an approval',
+    failed: 'failed',
+  };
+  return {
+    text: rows.length
+      ? rows.flatMap((r) => [
+          `${r.server}${r.version ? `@${r.version}` : ''}: ${words[r.outcome]}`,
+          ...(r.outcome === 'installed' || r.outcome === 'already-installed'
+            ? []
+            : (r.reasons ?? []).map((x) => `  - ${x}`)),
+          ...(r.requestUrl ? [`  request approval: ${r.requestUrl}`] : []),
+        ])
+      : [
+          `The policy${environment.group ? ` and group ${environment.group}` : ''} name nothing to install on onboarding.`,
+        ],
+    json: { servers: rows },
+    ...(failure ? { exitCode: failure.exitCode } : {}),
   };
 }

@@ -31,6 +31,7 @@ import {
 import { verifyAttestation } from '../pipeline/adapters/sigstore-verify.ts';
 import { openBundle, type OpenedBundle } from '../pipeline/adapters/zip-reader.ts';
 import { ARTIFACT_PREDICATE_TYPE, type ArtifactPredicate } from '../pipeline/core/attestation.ts';
+import type { PolicyContext, PolicyOverlay } from '../pipeline/core/policy.ts';
 import type { Policy, RecordVersion, ServerRecord, ToolPin } from '../pipeline/core/schema-types.gen.ts';
 import { type VerifiedCatalog, verificationRefusal } from './catalog.ts';
 import { currentEntry, editConfig, parseConfig } from './config-edit.ts';
@@ -61,6 +62,14 @@ export interface Environment {
   platform: Platform;
   now: Date;
   policy: Policy | undefined;
+  /** The policy's name, as the catalog publishes it or as the file is called (for the approval request). */
+  policyName?: string;
+  /** The policy group (`--group`, or the admin policy's). */
+  group?: string;
+  /** The admin policy's denials, applied above the policy (installer/admin-policy.ts). */
+  overlay?: PolicyOverlay;
+  /** The admin policy file, when there is one. */
+  adminFile?: string;
   /** Node that runs the launcher (the one running the installer). */
   nodePath: string;
   log: (line: string) => void;
@@ -68,6 +77,24 @@ export interface Environment {
   ask?: (question: string) => Promise<string | undefined>;
   maxDownloadBytes: number;
   downloadTimeoutMs: number;
+}
+
+/** What the policy evaluator needs besides the policy and the server: the moment, group, overlay and where to ask. */
+export function policyContextOf(environment: Environment, catalog?: VerifiedCatalog): PolicyContext {
+  const repository = catalog?.index.catalog.repository;
+  return {
+    now: environment.now,
+    ...(environment.group !== undefined ? { group: environment.group } : {}),
+    ...(environment.overlay ? { overlay: environment.overlay } : {}),
+    ...(environment.policyName !== undefined ? { policyName: environment.policyName } : {}),
+    ...(repository ? { catalogRepository: repository } : {}),
+  };
+}
+
+/** The source a server came from, as the index gives it (absent: the catalog's own listings). */
+export function originOf(server: unknown): { origin?: string } {
+  const origin = (server as { origin?: unknown } | undefined)?.origin;
+  return typeof origin === 'string' ? { origin } : {};
 }
 
 /** `<name>[@range]`: the name has a `/`, so the range follows the last `@` after it. */
@@ -182,7 +209,7 @@ export async function prepareInstall(
   pinned?: { version: string },
 ): Promise<Prepared> {
   const { name, range } = parseSpec(options.spec);
-  const { record } = await catalog.record(name);
+  const { server: indexServer, record } = await catalog.record(name);
   const runtimes: Runtimes = {};
   const has = (runtime: keyof Runtimes) =>
     (runtimes[runtime] ??= runtimeVersion(runtime, environment.env)) !== undefined;
@@ -200,20 +227,41 @@ export async function prepareInstall(
   );
   for (const note of skipped) warnings.push(`skipped ${note}`);
   const unreviewed = version.version === UNVERSIONED || !chosen.pinned;
-  const decision = evaluatePolicy(environment.policy, { record, version, launch: chosen, unreviewed });
+  const decision = evaluatePolicy(
+    environment.policy,
+    { record, version, launch: chosen, unreviewed, ...originOf(indexServer) },
+    policyContextOf(environment, catalog),
+  );
+  const rules = (list: { rule: string; from: string; message: string }[]) =>
+    list.map(({ rule, from, message }) => ({ rule, from, message }));
   if (decision.kind === 'deny')
     throw new InstallerError(
       'policy-denied',
-      `The policy refuses ${record.name}@${version.version}: ${decision.reasons.join('; ')}.`,
+      `The ${decision.rules.some((r) => r.from === 'admin') ? 'admin policy' : 'policy'} refuses ${record.name}@${version.version}: ${decision.reasons.join('; ')}`,
       {
-        details: { reasons: decision.reasons },
+        ...(decision.rules.some((r) => r.from === 'admin') && environment.adminFile
+          ? { file: environment.adminFile }
+          : {}),
+        details: { reasons: decision.reasons, rules: rules(decision.rules) },
       },
     );
   if (decision.kind === 'approval')
     throw new InstallerError(
       'approval-required',
-      `${record.name}@${version.version} needs an approval first.${decision.requestUrl ? ` Request it at ${decision.requestUrl}` : ''}`,
-      { details: { reasons: decision.reasons, ...(decision.requestUrl ? { requestUrl: decision.requestUrl } : {}) } },
+      `${record.name}@${version.version} needs an approval first: ${decision.reasons.join('; ')}${
+        decision.requestUrl
+          ? `\nRequest it here: ${decision.requestUrl}`
+          : catalog.index.catalog.repository
+            ? `\nThe catalog repository ${catalog.index.catalog.repository} is not on GitHub, so there is no request form to link: ask the policy's owners.`
+            : "\nThis catalog's index.json names no repository (catalog.repository, from catalog.config.json `repository`), so there is no request form to link: ask the policy's owners."
+      }`,
+      {
+        details: {
+          reasons: decision.reasons,
+          rules: rules(decision.rules),
+          ...(decision.requestUrl ? { requestUrl: decision.requestUrl } : {}),
+        },
+      },
     );
 
   let launch = chosen;

@@ -197,14 +197,17 @@ describe('refusals leave HOME byte-identical', () => {
   it('a policy deny, and a policy that needs approval (exit 3, with the link)', async () => {
     const dir = await tempDir('mcp-policy-');
     const deny = join(dir, 'deny.json');
-    await writeFile(deny, JSON.stringify({ description: 'no clocks', deny: ['io.github.mcp-catalog/*'] }));
+    await writeFile(deny, JSON.stringify({ description: 'no clocks', deny: { names: ['io.github.mcp-catalog/*'] } }));
     const denied = await expectRefusal(
       await configuredBox(),
       [...installArgs(catalog.dist), '--policy', deny],
       'policy-denied',
     );
     expect(denied.json.error).toMatchObject({
-      reasons: ['io.github.mcp-catalog/dateutil-clock matches the deny pattern io.github.mcp-catalog/*.'],
+      reasons: [
+        '[policy: deny] io.github.mcp-catalog/dateutil-clock is denied: its name matches io.github.mcp-catalog/*.',
+      ],
+      rules: [{ rule: 'deny', from: 'policy' }],
     });
     // A policy the catalog publishes, by name; and its default one, checked against the signed index.
     await expectRefusal(
@@ -221,8 +224,8 @@ describe('refusals leave HOME byte-identical', () => {
       approval,
       JSON.stringify({
         description: 'ask first',
-        approval: {
-          servers: ['io.github.mcp-catalog/*'],
+        requireApproval: {
+          servers: { names: ['io.github.mcp-catalog/*'] },
           requestUrl: 'https://it.example/approve?name={name}&v={version}',
         },
       }),

@@ -1,7 +1,7 @@
 /** Dispatches one command: builds the environment, loads and verifies the catalog when the command needs it. */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import {
   CLIENT_IDS,
@@ -13,12 +13,14 @@ import {
 } from '../pipeline/core/client-config.ts';
 import type { Policy } from '../pipeline/core/schema-types.gen.ts';
 import { validateSchema } from '../pipeline/core/schema-validator.ts';
+import { adminPolicyPath, assertInstallsAllowed, identityOf, overlayOf, readAdminPolicy } from './admin-policy.ts';
 import { loadVerifiedCatalog, type VerifiedCatalog } from './catalog.ts';
 import type { Io } from './cli.ts';
 import {
   infoCommand,
   installCommand,
   listCommand,
+  onboardCommand,
   outdatedCommand,
   removeCommand,
   rollbackCommand,
@@ -38,12 +40,15 @@ export interface Flags {
   package?: string;
   index?: string;
   policy?: string;
+  group?: string;
   yes?: boolean;
   json?: boolean;
   major?: boolean;
 }
 
 const KINDS: Launch['kind'][] = ['mcpb', 'npm', 'pypi', 'oci', 'remote'];
+/** Commands that put something on the machine: the admin policy can refuse them all. */
+const INSTALLING = new Set(['install', 'update', 'rollback', 'onboard']);
 
 function platformOf(value: string): Platform {
   return value === 'win32' || value === 'darwin' ? value : 'linux';
@@ -53,10 +58,28 @@ export async function run(positionals: string[], flags: Flags, io: Io, build: Bu
   const [command, ...rest] = positionals;
   const paths = pathsFor(io.env);
   const platform = platformOf(io.env.MCP_CATALOG_PLATFORM ?? process.platform);
+  // The admin policy comes first and from its fixed path only; it beats every flag below.
+  const admin = await readAdminPolicy(adminPolicyPath());
+  const adminPolicy = admin.kind === 'ok' ? admin.policy : undefined;
+  const warnings: string[] = [];
+  const ignored = (flag: string, value: string | undefined, field: string) => {
+    if (value !== undefined)
+      warnings.push(`${flag} ${value} is ignored: the admin policy ${admin.file} sets ${field}.`);
+  };
+  if (adminPolicy?.catalog) ignored('--index', flags.index, 'the catalog');
+  if (adminPolicy?.policy) ignored('--policy', flags.policy, 'the policy');
+  if (adminPolicy?.group) ignored('--group', flags.group, 'the group');
+  const requestedPolicy = adminPolicy?.policy ?? flags.policy;
+  const group = adminPolicy?.group ?? flags.group;
   // The policy: --policy names a file, or a policy the catalog publishes; by default the catalog's
-  // own default (index.json `defaultPolicy`, checked by digest), else the one built in.
-  const policyFile = flags.policy !== undefined && (existsSync(flags.policy) || /[\\/]|\.json$/.test(flags.policy));
+  // own default (index.json `defaultPolicy`, checked by digest), else the one built in. An admin
+  // policy's `policy` is always one the catalog publishes.
+  const policyFile =
+    !adminPolicy?.policy &&
+    flags.policy !== undefined &&
+    (existsSync(flags.policy) || /[\\/]|\.json$/.test(flags.policy));
   const policy = policyFile ? await readPolicy(flags.policy!) : build.defaultPolicy;
+  const overlay = overlayOf(admin);
   let rl: ReturnType<typeof createInterface> | undefined;
   const environment: Environment = {
     env: io.env,
@@ -64,6 +87,10 @@ export async function run(positionals: string[], flags: Flags, io: Io, build: Bu
     platform,
     now: new Date(),
     policy,
+    ...(policyFile ? { policyName: basename(flags.policy!).replace(/\.json$/, '') } : {}),
+    ...(group !== undefined ? { group } : {}),
+    ...(overlay ? { overlay } : {}),
+    ...(admin.kind !== 'none' ? { adminFile: admin.file } : {}),
     nodePath: process.execPath,
     log: (line) => (flags.json ? io.stderr(line) : io.stdout(line)),
     warn: (line) => io.stderr(line),
@@ -78,8 +105,11 @@ export async function run(positionals: string[], flags: Flags, io: Io, build: Bu
         }
       : {}),
   };
+  for (const warning of warnings) environment.warn(`warning: ${warning}`);
+  if (admin.kind === 'invalid' && command !== undefined && !INSTALLING.has(command))
+    environment.warn(`warning: ${admin.error.message}`);
   const catalog = async (): Promise<VerifiedCatalog> => {
-    const index = flags.index ?? build.indexUrl;
+    const index = adminPolicy?.catalog?.index ?? flags.index ?? build.indexUrl;
     if (!index)
       throw new InstallerError(
         'index-required',
@@ -89,21 +119,30 @@ export async function run(positionals: string[], flags: Flags, io: Io, build: Bu
     try {
       const loaded = await loadVerifiedCatalog({
         source: sourceFor(index),
-        identity: build.identity,
-        catalogName: build.catalog,
+        identity: identityOf(admin, build.identity),
+        catalogName: adminPolicy?.catalog?.name ?? build.catalog,
         highestSerial: await highestSerial(paths),
         now: environment.now,
       });
       if (!policyFile) {
-        const name = flags.policy ?? (loaded.index as { defaultPolicy?: string }).defaultPolicy;
+        const name = requestedPolicy ?? (loaded.index as { defaultPolicy?: string }).defaultPolicy;
         const published = name !== undefined ? await loaded.publishedPolicy(name) : undefined;
+        if (adminPolicy?.policy !== undefined && !published)
+          throw new InstallerError(
+            'admin-policy-invalid',
+            `The admin policy ${admin.file} names the policy "${adminPolicy.policy}", which the catalog does not publish; every install is refused.`,
+            { file: admin.file, field: '/policy' },
+          );
         if (flags.policy !== undefined && !published)
           throw new InstallerError(
             'usage',
             `--policy ${flags.policy}: no such file, and the catalog publishes no policy by that name.`,
             { field: '--policy' },
           );
-        if (published) environment.policy = published;
+        if (published) {
+          environment.policy = published;
+          environment.policyName = name!;
+        } else if (environment.policy && name !== undefined) environment.policyName = name;
       }
       return loaded;
     } catch (error) {
@@ -119,6 +158,21 @@ export async function run(positionals: string[], flags: Flags, io: Io, build: Bu
     return rest[0]!;
   };
   try {
+    if (command !== undefined && INSTALLING.has(command)) {
+      try {
+        assertInstallsAllowed(admin);
+      } catch (error) {
+        await audit(paths, {
+          action: command,
+          ...(rest[0] ? { server: rest[0] } : {}),
+          decision: 'refused',
+          code: (error as InstallerError).code,
+          reasons: [(error as Error).message],
+          adminPolicy: admin.file,
+        }).catch(() => undefined);
+        throw error;
+      }
+    }
     switch (command) {
       case 'search': {
         const c = await catalog();
@@ -148,6 +202,15 @@ export async function run(positionals: string[], flags: Flags, io: Io, build: Bu
             yes: flags.yes ?? false,
             ...(flags.package ? { prefer: flags.package as Launch['kind'] } : {}),
           },
+          environment,
+        );
+      }
+      case 'onboard': {
+        if (rest.length) throw new InstallerError('usage', 'onboard takes no server names: the policy names them.');
+        const clients = chooseClients(flags.client, platform, io.env);
+        return await onboardCommand(
+          await catalog(),
+          { clients, given: parseSets(flags.set), yes: flags.yes ?? false },
           environment,
         );
       }

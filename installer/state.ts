@@ -119,6 +119,12 @@ export interface AuditEvent {
   reasons?: string[];
   indexSerial?: number;
   clients?: string[];
+  /** The policy applied (its name), its group, and the admin policy file, when there are any. */
+  policy?: string;
+  group?: string;
+  adminPolicy?: string;
+  /** For an install that needed an approval: the `approved` entry that allowed it (who, when, which issue). */
+  approval?: { server: string; versions: string; by: string; at: string; issue: number; group?: string };
 }
 
 export async function audit(paths: Paths, event: AuditEvent, now = new Date()): Promise<void> {

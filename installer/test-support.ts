@@ -103,10 +103,13 @@ const SECRET_LISTING = {
   ],
 };
 
-export async function buildTestCatalog(options: { clockVersions?: string[] } = {}): Promise<TestCatalog> {
+export async function buildTestCatalog(
+  options: { clockVersions?: string[]; prepare?: (root: string) => Promise<void> } = {},
+): Promise<TestCatalog> {
   const root = await tempDir('mcp-catalog-installer-');
   for (const path of SAMPLE_FILES) await cp(join(REPO_ROOT, path), join(root, path), { recursive: true });
   if (options.clockVersions?.length) await addClockVersions(root, options.clockVersions);
+  await options.prepare?.(root);
   await writeText(
     join(root, `catalog/servers/${SECRET_SERVER}/1.0.0.json`),
     JSON.stringify(SECRET_LISTING, null, 2) + '\n',
@@ -117,6 +120,23 @@ export async function buildTestCatalog(options: { clockVersions?: string[] } = {
   const dist = join(root, 'dist');
   const installer = await buildInstaller({ root, out: join(root, 'installer-out'), signing: 'dev' });
   return { root, dist, installer: installer.file, catalogName: installer.info.catalog };
+}
+
+/** Publishes the catalog again from its (changed) files, as publish.yml does after a merge: a new serial, signed. */
+export async function republish(catalog: TestCatalog): Promise<void> {
+  const built = await runCliAsync(['--root', catalog.root, '--offline', '--signing', 'dev'], {
+    script: 'pipeline/run.ts',
+  });
+  if (built.status !== 0) throw new Error(`build failed: ${built.stderr}\n${built.stdout}`);
+}
+
+/**
+ * The installer of `catalog`, built to read its admin policy from `adminPolicyPath` instead of the
+ * fixed per-OS path: the test-only build seam of installer/build.ts, compiled in.
+ */
+export async function buildAdminTestInstaller(catalog: TestCatalog, adminPolicyPath: string): Promise<string> {
+  const out = await tempDir('mcp-installer-admin-');
+  return (await buildInstaller({ root: catalog.root, out, signing: 'dev', testAdminPolicyPath: adminPolicyPath })).file;
 }
 
 export interface Sandbox {

@@ -6,7 +6,8 @@ import { editConfig, formattingOf, parseConfig } from './config-edit.ts';
 import { InstallerError } from './errors.ts';
 import { parseSpec } from './install.ts';
 import { resolveMcpConfig } from './mcpb-config.ts';
-import { evaluatePolicy, matchesPattern } from './policy.ts';
+import type { PolicyContext } from '../pipeline/core/policy.ts';
+import { evaluatePolicy, matchesPattern, type PolicySubject } from './policy.ts';
 import { resolveVersion, updateKind } from './resolve.ts';
 import { collectValues } from './values.ts';
 
@@ -203,15 +204,22 @@ describe('evaluatePolicy (the shared evaluator, for the chosen launch)', () => {
   };
   const rec = record([npmVersion]);
   const [npm, remote] = launchOptions(rec);
-  const subject = { record: rec, version: npmVersion, launch: npm!, unreviewed: false };
-  const decide = (policy: Partial<Policy>, over: Partial<typeof subject> = {}) =>
-    evaluatePolicy({ description: 'p', ...policy }, { ...subject, ...over });
+  const subject: PolicySubject = { record: rec, version: npmVersion, launch: npm!, unreviewed: false };
+  const now = new Date('2026-12-01T00:00:00Z');
+  const decide = (policy: Partial<Policy>, over: Partial<typeof subject> = {}, context: Partial<PolicyContext> = {}) =>
+    evaluatePolicy({ description: 'p', ...policy }, { ...subject, ...over }, { now, ...context });
 
-  it('denies by list, trust and package type, deny winning over allow', () => {
+  it('denies by selector, trust and package type, deny winning over allow', () => {
     expect(decide({}).kind).toBe('allow');
-    expect(decide({ allow: ['io.github.acme/*'], deny: ['io.github.acme/tool'] }).kind).toBe('deny');
-    expect(decide({ allow: ['io.github.other/*'] }).kind).toBe('deny');
-    expect(decide({ minTrust: 'verified' }).reasons[0]).toMatch(/Trust is community/);
+    expect(decide({ allow: { names: ['io.github.acme/*'] }, deny: { names: ['io.github.acme/tool'] } }).kind).toBe(
+      'deny',
+    );
+    expect(decide({ allow: { names: ['io.github.other/*'] } }).kind).toBe('deny');
+    expect(decide({ minTrust: 'verified' })).toMatchObject({
+      kind: 'deny',
+      reasons: [expect.stringMatching(/^\[policy: min-trust\] Trust is community/)],
+      rules: [{ rule: 'min-trust', from: 'policy' }],
+    });
     expect(decide({ registryTypes: ['mcpb'] }).kind).toBe('deny');
   });
 
@@ -223,12 +231,38 @@ describe('evaluatePolicy (the shared evaluator, for the chosen launch)', () => {
     });
   });
 
-  it('asks for approval with the request link', () => {
-    expect(
-      decide({ approval: { servers: ['io.github.acme/*'], requestUrl: 'https://x/?n={name}&v={version}' } }),
-    ).toMatchObject({
+  it('asks for approval with the request link, and allows with a matching approved entry', () => {
+    const requireApproval = {
+      servers: { names: ['io.github.acme/*'] },
+      requestUrl: 'https://x/?n={name}&v={version}&p={policy}',
+    };
+    expect(decide({ requireApproval }, {}, { policyName: 'corp' })).toMatchObject({
       kind: 'approval',
-      requestUrl: 'https://x/?n=io.github.acme%2Ftool&v=1.0.0',
+      requestUrl: 'https://x/?n=io.github.acme%2Ftool&v=1.0.0&p=corp',
+    });
+    const approved = [
+      { server: 'io.github.acme/tool', versions: '1.x', by: 'alice', at: '2026-11-01T00:00:00Z', issue: 3 },
+    ];
+    expect(decide({ requireApproval: { ...requireApproval, approved } })).toMatchObject({
+      kind: 'allow',
+      approval: { by: 'alice', issue: 3 },
+      rules: [{ rule: 'approved' }],
+    });
+  });
+
+  it('denies by the source a listing came from (absent: local)', () => {
+    expect(decide({ deny: { sources: ['local'] } }).kind).toBe('deny');
+    expect(decide({ deny: { sources: ['local'] } }, { origin: 'mcpm' }).kind).toBe('allow');
+    expect(decide({ deny: { sources: ['mcp*'] } }, { origin: 'mcpm' }).kind).toBe('deny');
+  });
+
+  it('applies the admin overlay even without a catalog policy', () => {
+    const overlay = { deny: { namespaces: ['io.github.*'] } };
+    expect(evaluatePolicy(undefined, subject, { now }).kind).toBe('allow');
+    expect(evaluatePolicy(undefined, subject, { now, overlay })).toMatchObject({
+      kind: 'deny',
+      rules: [{ rule: 'deny', from: 'admin' }],
+      reasons: [expect.stringMatching(/^\[admin policy: deny\]/)],
     });
   });
 
@@ -323,7 +357,7 @@ describe('planInstall (pure)', () => {
         record: rec,
         version: rec.versions[0]!,
         launch,
-        decision: { kind: 'allow', reasons: ['no policy'] },
+        decision: { kind: 'allow', reasons: ['no policy'], rules: [] },
         unreviewed: false,
         warnings: [],
         tools: [],
@@ -390,7 +424,7 @@ describe('planInstall (pure)', () => {
         record: rec,
         version: rec.versions[0]!,
         launch: launchOptions(rec)[0]!,
-        decision: { kind: 'allow' as const, reasons: [] },
+        decision: { kind: 'allow' as const, reasons: [], rules: [] },
         unreviewed: false,
         warnings: [],
         tools: [],
