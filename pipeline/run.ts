@@ -3,9 +3,14 @@
  * load → validate → fetch → inspect and scan → hash and sign → stats → emit, into dist/.
  * Then the site (site/build.ts renders the pages with Astro) and the installer bundle.
  *
+ * Between validate and fetch, the merge sources of catalog.config.json (other catalogs, registry
+ * APIs: docs/sources.md) are read, verified and validated, and their servers merged in; from there
+ * on they are built exactly like the catalog's own listings.
+ *
  * Every expensive result is cached by content hash (.cache/): an unchanged catalog downloads,
- * scans and signs nothing. Network: OSV and release-asset downloads unless `--offline`; stats
- * only with `--stats` (publish.yml and sync.yml pass it; a local build keeps the last values).
+ * scans and signs nothing. Network: OSV, release-asset downloads and merge sources unless
+ * `--offline`; stats only with `--stats` (publish.yml and sync.yml pass it; a local build keeps
+ * the last values).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,9 +24,10 @@ import { loadTrustedCertificates } from './adapters/mcpb-signature-file.ts';
 import { createNpmDownloadsClient } from './adapters/npm-downloads.ts';
 import { createOsvClient, failFast } from './adapters/osv.ts';
 import { readPreviousIndex } from './adapters/previous-index.ts';
+import { refreshSources } from './adapters/source-cache.ts';
 import { statusChangedTimes } from './adapters/status-times.ts';
 import { resolveSigning, type SigningMode } from './commands/signing.ts';
-import { resolveConfig } from './core/config.ts';
+import { configuredSources, resolveConfig } from './core/config.ts';
 import { hasErrors } from './core/issues.ts';
 import { annotate, formatIssue } from './core/report.ts';
 import type { CatalogConfig } from './core/schema-types.gen.ts';
@@ -33,6 +39,7 @@ import { loadCatalog } from './stages/load.ts';
 import { buildModel } from './stages/model.ts';
 import { attestArtifacts } from './stages/attest.ts';
 import { declaredToolsByServer, scanArtifacts, SCANNER_SOURCES } from './stages/scan-artifacts.ts';
+import { mergeSources, prepareSource, sourceConfigIssues, withSources } from './stages/sources.ts';
 import { fetchStats, previousStats } from './stages/stats.ts';
 import { statsTargets } from './stages/stats-targets.ts';
 import { validateCatalog } from './stages/validate.ts';
@@ -71,8 +78,11 @@ const started = performance.now();
 const step = (name: string) => log(`${name.padEnd(9)} ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
 // 1–2. load and validate. A catalog with errors publishes nothing: the last good dist/ stays.
-const catalog = await loadCatalog({ reader: fsCatalogReader(root) });
-const { issues, checked } = validateCatalog({ catalog });
+const loaded = await loadCatalog({ reader: fsCatalogReader(root) });
+const validated = validateCatalog({ catalog: loaded });
+const { checked } = validated;
+const config = resolveConfig(loaded.config?.json?.value as CatalogConfig | undefined);
+const issues = [...validated.issues, ...sourceConfigIssues(config)];
 await atomicWrite(join(out, 'validation-report.json'), JSON.stringify({ issues, checked }, null, 2) + '\n');
 if (process.env.GITHUB_ACTIONS === 'true') annotate(issues);
 for (const issue of issues) console.error(formatIssue(issue));
@@ -83,7 +93,6 @@ if (hasErrors(issues)) {
   );
   process.exit(1);
 }
-const config = resolveConfig(catalog.config?.json?.value as CatalogConfig | undefined);
 /** Bound into every statement, so a statement from one catalog does not pass in a fork. */
 const catalogName = config.baseUrl ?? config.name;
 
@@ -92,6 +101,44 @@ const previous = await readPreviousIndex(values.previous ?? join(out, 'index.jso
 if (previous.kind === 'unusable')
   log(`previous index at ${previous.from} is unusable (${previous.problem}); starting afresh`);
 const previousIndex = previous.kind === 'found' ? previous.index : undefined;
+
+// 2b. sources: each verified (a catalog's signature, pinned in the config) and validated like a
+// pull request, then merged: the catalog's own listings win, then priority. A source that is down
+// keeps its last good copy (.cache/sources/) and is flagged, here and in the index.
+const refreshed = await refreshSources(configuredSources(config), {
+  root,
+  cacheDir: join(root, '.cache/sources'),
+  now,
+  offline,
+  ...(previousIndex ? { previous: previousIndex } : {}),
+  categories: new Set(config.categories.map((c) => c.id)),
+});
+const prepared = refreshed.map((r) => prepareSource(r.source, r.servers, loaded.config));
+const merged = mergeSources(loaded, prepared);
+for (const [i, { source, note, report }] of refreshed.entries()) {
+  log(`source: ${source.name}: ${note}`);
+  const left = new Map<string, number>();
+  for (const issue of prepared[i]!.issues) left.set(issue.code, (left.get(issue.code) ?? 0) + 1);
+  const offered = merged.offered.get(source.name) ?? 0;
+  const won = [...merged.origins.values()].filter((o) => o.origin === source.name).length;
+  log(
+    `source: ${source.name}: ${offered} servers offered, ${won} merged` +
+      (left.size > 0 ? `; left out: ${[...left].map(([code, n]) => `${code} ×${n}`).join(', ')}` : ''),
+  );
+  if (report.stale && process.env.GITHUB_ACTIONS === 'true')
+    annotate([
+      {
+        code: report.stale.code ?? 'source-stale',
+        severity: 'warning',
+        file: 'catalog.config.json',
+        path: `/sources/${source.position}`,
+        message: `stale since ${report.stale.since}: ${report.stale.reason}`,
+      },
+    ]);
+}
+const catalog = withSources(loaded, merged);
+if (refreshed.length > 0)
+  step(`sources: ${refreshed.length} read, ${refreshed.filter((r) => r.report.stale).length} stale;`);
 
 // 3. fetch: every mcpb package's bytes, from the catalog or the download cache.
 const targets = bundleTargets(catalog);
@@ -169,10 +216,12 @@ const model = buildModel({
   artifacts: attested.facts,
   stats: stats.stats,
   previous: previousIndex,
-  // Listings and reviews: when each file entered the catalog.
-  addedAt: await firstAddedTimes(root, 'catalog'),
+  // Listings and reviews: when each file entered the catalog, or its source.
+  addedAt: new Map([...(await firstAddedTimes(root, 'catalog')), ...merged.publishedAt]),
   now,
   validityMs,
+  origins: merged.origins,
+  sources: refreshed.map((r) => r.report),
 });
 // An index that publishes what the previous one did, is far from expiry, and is signed by today's
 // signer, stands as it is: nothing is re-signed. Otherwise index.json gets a new serial and expiry
@@ -222,5 +271,10 @@ if (values.site && problems.length === 0) {
   await buildSite({ root, dist: out, config, log, emitted: { index: model.index, records: model.records } });
   step('site:');
 }
+for (const { source, report } of refreshed)
+  if (report.stale)
+    console.error(
+      `source ${source.name} is stale since ${report.stale.since}; its servers are the copy of ${report.lastGoodAt ?? 'never (none)'}`,
+    );
 log(`${model.index.servers.length} servers, serial ${model.index.serial}, expires ${model.index.expires}: ${out}`);
 process.exitCode = problems.length > 0 ? 1 : 0;

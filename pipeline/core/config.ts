@@ -2,7 +2,7 @@
  * catalog.config.json with its defaults. A fork writes only the keys it changes; everything
  * else comes from here, so the config file stays short.
  */
-import type { CatalogConfig } from './schema-types.gen.ts';
+import type { CatalogConfig, CatalogSource, RegistrySource, TrustLevel } from './schema-types.gen.ts';
 
 export type ResolvedConfig = CatalogConfig &
   Required<
@@ -38,4 +38,44 @@ export function resolveConfig(config: CatalogConfig | undefined): ResolvedConfig
     trustedPublishers: config?.trustedPublishers ?? [],
     sources: config?.sources ?? [],
   };
+}
+
+/** A source the build merges into the index (docs/sources.md), as opposed to an import-time upstream. */
+export type MergeSourceConfig = CatalogSource | RegistrySource;
+
+/** A merge source with its defaults filled in. */
+export type ResolvedSource = (
+  | Omit<CatalogSource, 'trust' | 'priority' | 'include' | 'exclude' | 'enabled'>
+  | Omit<RegistrySource, 'trust' | 'priority' | 'include' | 'exclude' | 'enabled'>
+) & {
+  trust: TrustLevel;
+  priority: number;
+  /** Name globs; empty means every server. */
+  include: string[];
+  exclude: string[];
+  /** Position in `sources`, for config pointers and for ties in priority. */
+  position: number;
+};
+
+/**
+ * The enabled `catalog` and `registry` sources, in config order, with their defaults: the trust of
+ * the catalog's own unlisted servers, priority 0, no filters. `official`, `mcpm` and `docker`
+ * entries are for `catalog import` and are left out.
+ */
+export function configuredSources(config: ResolvedConfig): ResolvedSource[] {
+  const out: ResolvedSource[] = [];
+  config.sources.forEach((source, position) => {
+    if (source.type !== 'catalog' && source.type !== 'registry') return;
+    if (source.enabled === false) return;
+    const { trust, priority, include, exclude, enabled: _enabled, ...rest } = source;
+    out.push({
+      ...rest,
+      trust: trust ?? config.defaultTrust,
+      priority: priority ?? 0,
+      include: include ?? [],
+      exclude: exclude ?? [],
+      position,
+    });
+  });
+  return out;
 }

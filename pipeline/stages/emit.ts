@@ -66,9 +66,12 @@ export async function signIndex(
 
 /**
  * True when two indexes publish the same thing, whatever their serial, time and expiry: then the
- * previous signed index can stand, and an unchanged catalog re-signs nothing.
+ * previous signed index can stand, and an unchanged catalog re-signs nothing. A source's
+ * `lastGoodAt` moves with every good read; when nothing else changed, the standing index's older
+ * date still holds (what it publishes was good then), so it does not count either.
  */
 export function samePublication(a: CatalogIndex, b: CatalogIndex): boolean {
-  const content = ({ generatedAt: _g, serial: _s, expires: _e, ...rest }: CatalogIndex) => JSON.stringify(rest);
+  const content = ({ generatedAt: _g, serial: _s, expires: _e, sources, ...rest }: CatalogIndex) =>
+    JSON.stringify({ ...rest, sources: sources?.map(({ lastGoodAt: _l, ...s }) => s) });
   return content(a) === content(b);
 }

@@ -33,8 +33,10 @@ import type { ResolvedConfig } from '../core/config.ts';
 import type { EmittedFile } from '../emit/types.ts';
 import { isAcknowledged, type Acknowledgement, type BundleTarget } from './bundle-issues.ts';
 import type { LoadedCatalog } from './load.ts';
+import type { ServerOrigin, SourceReport } from './sources.ts';
 
-export const SCHEMA_VERSION = '1.0.0';
+/** 1.1: `origin`, `alsoIn` and `sources` (merge sources, docs/sources.md). */
+export const SCHEMA_VERSION = '1.1.0';
 
 /** What the fetch, scan and sign stages found for one `mcpb` package. */
 export type ArtifactFacts =
@@ -63,6 +65,10 @@ export interface ModelInput {
   now: Date;
   /** How long the index stays valid. */
   validityMs: number;
+  /** By server name: which merge source gave it and which lost (stages/sources.ts); absent for a catalog without sources. */
+  origins?: ReadonlyMap<string, ServerOrigin>;
+  /** The state of each merge source, in config order; the model counts their servers. */
+  sources?: readonly SourceReport[];
 }
 
 export interface Model {
@@ -118,7 +124,13 @@ export function buildModel(input: ModelInput): Model {
     const latestVersion = versions.find((v) => v.status !== 'yanked');
     const head = server.listings.find((l) => l.listing.version === (latestVersion ?? versions[0]!).version)!.listing;
     const meta: PublisherMeta = head._meta?.[PUBLISHER_META_KEY] ?? {};
-    const trust = server.curation?.trust ?? input.config.defaultTrust;
+    const from = input.origins?.get(name);
+    // Curation decides; else the source's trust level; else the catalog's default.
+    const trust = server.curation?.trust ?? from?.trust ?? input.config.defaultTrust;
+    const origin = {
+      ...(from?.origin ? { origin: from.origin } : {}),
+      ...(from && from.alsoIn.length > 0 ? { alsoIn: from.alsoIn } : {}),
+    };
     const rating = ratingOf(server.reviews.map((r) => r.review.rating));
     const stats = input.stats.get(name) ?? {};
     const source = sourceOf(head, meta);
@@ -132,6 +144,7 @@ export function buildModel(input: ModelInput): Model {
       category: meta.category ?? 'other',
       tags: meta.tags ?? [],
       ...(source ? { source } : {}),
+      ...origin,
       ...(meta.license ? { license: meta.license } : {}),
       ...(meta.documentation ? { documentation: meta.documentation } : {}),
       ...(meta.support ? { support: meta.support } : {}),
@@ -167,6 +180,7 @@ export function buildModel(input: ModelInput): Model {
       tags: record.tags,
       namespace: name.slice(0, name.indexOf('/')),
       ...(source ? { source } : {}),
+      ...origin,
       trust,
       ...(record.featured ? { featured: true } : {}),
       status: serverStatus,
@@ -204,6 +218,14 @@ export function buildModel(input: ModelInput): Model {
     servers: entries,
     ...(policies.length > 0 ? { policies: policies.map((p) => p.entry) } : {}),
     ...(defaultPolicy ? { defaultPolicy } : {}),
+    ...(input.sources && input.sources.length > 0
+      ? {
+          sources: input.sources.map((s) => ({
+            ...s,
+            servers: entries.filter((e) => e.origin === s.name).length,
+          })),
+        }
+      : {}),
   };
   return { index, records, files, listings };
 }

@@ -284,3 +284,85 @@ describe('buildPages under a base path', () => {
     );
   });
 });
+
+describe('policy pages with the full rule set', () => {
+  /** A policy that uses groups, approvals, version and capability rules. */
+  const CORP: Policy = {
+    description: 'Corporate.',
+    deny: { namespaces: ['org.filler'] },
+    allowDeprecated: false,
+    minAgeDays: 30,
+    denyCapabilities: { own: ['shell'], unscanned: 'allow' },
+    requireApproval: {
+      servers: { categories: ['data'] },
+      approved: [
+        { server: 'io.github.acme/weather', versions: '^1.0.0', by: 'alice', at: '2026-11-01T00:00:00Z', issue: 7 },
+      ],
+    },
+    autoInstall: ['io.github.acme/weather'],
+    groups: { interns: { description: 'Interns.', deny: { names: ['io.github.acme/*'] } } },
+  };
+  const build = (policy: Policy) => {
+    const base = input();
+    base.index.policies!.push({
+      name: 'corp',
+      description: policy.description,
+      detail: { path: 'policies/corp.json', sha256: SHA, size: 10 },
+    });
+    base.policies = new Map([...base.policies, ['corp', policy]]);
+    return buildPages(base);
+  };
+  const pages = build(CORP);
+  const page = byRoute(pages).get('policies/corp/');
+  if (page?.template !== 'policy') throw new Error('no policy page');
+  const decide = (name: string, plan = pages) => detail(plan, name).policies.find((p) => p.name === 'corp')!;
+
+  it('says each rule, each group and the onboarding list in words', () => {
+    expect(page.props.rules).toEqual(
+      expect.arrayContaining([
+        'Blocks namespaces org.filler.',
+        'Blocks deprecated versions and servers.',
+        'Waits 30 day(s) after a version is published before it may be installed.',
+        'Blocks bundles whose own code uses shell.',
+        'Sends categories data for approval.',
+        'Onboards everyone with io.github.acme/weather.',
+      ]),
+    );
+    expect(page.props.autoInstall).toEqual(['io.github.acme/weather']);
+    expect(page.props.groups).toMatchObject([{ name: 'interns', rules: ['Also blocks names io.github.acme/*.'] }]);
+    // The interns group blocks both acme servers, which the base policy allows or sends for approval.
+    expect(page.props.counts).toMatchObject({ allow: 1, 'needs-approval': 1 });
+    expect(page.props.groups[0]!.counts).toMatchObject({ allow: 0, 'needs-approval': 0 });
+  });
+
+  it('decides per server with the new rules, and links the approval issue form of the catalog repository', () => {
+    expect(decide('org.filler/s00')).toMatchObject({ decision: 'deny', reasons: [expect.stringMatching(/namespace/)] });
+    expect(decide('com.example/legacy')).toMatchObject({
+      decision: 'deny',
+      reasons: [expect.stringMatching(/deprecated/)],
+    });
+    // Published 2026-01-01, older than 30 days at the index's generatedAt (2026-12-01).
+    expect(decide('io.github.acme/weather')).toMatchObject({
+      decision: 'allow',
+      reasons: [expect.stringMatching(/alice.*#7/)],
+    });
+    const climate = decide('io.github.acme/climate');
+    expect(climate.decision).toBe('needs-approval');
+    const url = new URL(climate.requestUrl!);
+    expect(`${url.origin}${url.pathname}`).toBe('https://github.com/acme/catalog/issues/new');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      template: 'request-approval.yml',
+      server: 'io.github.acme/climate',
+      version: '1.0.0',
+      policy: 'corp',
+    });
+    // Without `unscanned: allow`, a capability rule refuses npm packages the catalog did not scan.
+    const strict = build({ ...CORP, denyCapabilities: { own: ['shell'] } });
+    expect(decide('io.github.acme/weather', strict)).toMatchObject({
+      decision: 'deny',
+      reasons: [expect.stringMatching(/did not scan/)],
+    });
+    // And a newer minimum age refuses a version published eleven months before generatedAt.
+    expect(decide('io.github.acme/weather', build({ ...CORP, minAgeDays: 400 })).reasons[0]).toMatch(/day\(s\) ago/);
+  });
+});

@@ -17,11 +17,18 @@ import {
   supports,
   type Launch,
 } from '../../../pipeline/core/client-config.ts';
-import { evaluatePolicy, type Decision } from '../../../pipeline/core/policy.ts';
+import {
+  describeSelector,
+  evaluatePolicy,
+  type Decision,
+  type PolicyEvaluation,
+  type PolicySubject,
+} from '../../../pipeline/core/policy.ts';
 import type {
   CatalogIndex,
   IndexServer,
   Policy,
+  PolicyGroup,
   Rating,
   ScanReport,
   ServerRecord,
@@ -171,12 +178,24 @@ export interface PolicyRow {
   requestUrl?: string;
 }
 
+export interface PolicyGroupView {
+  name: string;
+  description?: string;
+  /** The group's overrides in words. */
+  rules: string[];
+  /** What the policy decides with this group's overrides, for the latest version of each server. */
+  counts: Record<Decision, number>;
+}
+
 export interface PolicyProps {
   layout: LayoutProps;
   name: string;
   description: string;
   sample: boolean;
   rules: string[];
+  /** Servers `installer onboard` installs for everyone. */
+  autoInstall: string[];
+  groups: PolicyGroupView[];
   counts: Record<Decision, number>;
   /** The first servers of each decision (all of them up to a limit). */
   allowed: PolicyRow[];
@@ -317,7 +336,7 @@ export interface DetailProps {
   }[];
   reviews: ReviewView[];
   writeReviewHref?: string;
-  policies: { name: string; href: string; decision: Decision; reasons: string[] }[];
+  policies: { name: string; href: string; decision: Decision; reasons: string[]; requestUrl?: string }[];
   similar: Card[];
   recordHref: string;
   compareHref: string;
@@ -543,20 +562,27 @@ export function buildPages(input: SiteInput): Page[] {
     });
   }
 
-  // Policies.
-  const policyDecisions = new Map<string, Map<string, ReturnType<typeof evaluatePolicy>>>();
-  for (const [policyName, policy] of input.policies) {
-    const decisions = new Map<string, ReturnType<typeof evaluatePolicy>>();
-    for (const server of byName) {
-      const version = server.versions.find((v) => v.version === server.latest) ?? server.versions[0]!;
-      const recordVersion = input.records.get(server.name)?.versions.find((v) => v.version === version.version);
+  // Policies: each evaluated by the one evaluator, as of the index's generation (so a page's props
+  // do not change with the clock), for the latest version of each server.
+  const policySubjects = byName.map((server) => policySubject(server, input.records.get(server.name)));
+  const policyNow = new Date(index.generatedAt);
+  const catalogRepository = index.catalog.repository ?? repositoryOf(input);
+  const evaluateAll = (policyName: string, policy: Policy, group?: string) => {
+    const decisions = new Map<string, PolicyEvaluation>();
+    for (const subject of policySubjects)
       decisions.set(
-        server.name,
-        evaluatePolicy(policy, { server, version, ...(recordVersion ? { record: recordVersion } : {}) }),
+        subject.server.name,
+        evaluatePolicy(policy, subject, {
+          now: policyNow,
+          policyName,
+          ...(group !== undefined ? { group } : {}),
+          ...(catalogRepository ? { catalogRepository } : {}),
+        }),
       );
-    }
-    policyDecisions.set(policyName, decisions);
-  }
+    return decisions;
+  };
+  const policyDecisions = new Map<string, Map<string, PolicyEvaluation>>();
+  for (const [policyName, policy] of input.policies) policyDecisions.set(policyName, evaluateAll(policyName, policy));
   const policyEntries = index.policies ?? [];
   pages.push({
     template: 'policies',
@@ -608,6 +634,17 @@ export function buildPages(input: SiteInput): Page[] {
         description: policy.description,
         sample: policy.sample === true,
         rules: policyRules(policy),
+        autoInstall: policy.autoInstall ?? [],
+        groups: Object.entries(policy.groups ?? {}).map(([group, override]) => {
+          const groupCounts: Record<Decision, number> = { allow: 0, deny: 0, 'needs-approval': 0 };
+          for (const evaluation of evaluateAll(entry.name, policy, group).values()) groupCounts[evaluation.decision]++;
+          return {
+            name: group,
+            ...(override.description ? { description: override.description } : {}),
+            rules: groupRules(override),
+            counts: groupCounts,
+          };
+        }),
         counts,
         allowed: rows.allow,
         denied: rows.deny,
@@ -641,6 +678,7 @@ export function buildPages(input: SiteInput): Page[] {
         href: hrefOf(base, `policies/${policyName}/`),
         decision: evaluation.decision,
         reasons: evaluation.reasons.map((r) => r.message),
+        ...(evaluation.requestUrl ? { requestUrl: evaluation.requestUrl } : {}),
       };
     });
     const similarCards = (similar.get(server.name) ?? []).map((n) => cardOf(serverByName.get(n)!));
@@ -712,25 +750,77 @@ function branchOf(input: SiteInput): string {
   return input.config.repository?.branch ?? 'main';
 }
 
+/**
+ * What the policy evaluator reads about a server: the index entry (name, trust, category, status,
+ * versions) and the record's artifacts (scan verdicts, capabilities, signatures, runtime).
+ */
+export function policySubject(server: IndexServer, record: ServerRecord | undefined): PolicySubject {
+  const version = server.versions.find((v) => v.version === server.latest) ?? server.versions[0]!;
+  const recordVersion = record?.versions.find((v) => v.version === version.version);
+  // The source a listing came from, once the index carries it (absent: the catalog's own listings).
+  const origin = (server as { origin?: unknown }).origin;
+  return {
+    server: { name: server.name, trust: server.trust, category: server.category, status: server.status },
+    version,
+    ...(typeof origin === 'string' ? { origin } : {}),
+    ...(recordVersion ? { record: recordVersion } : {}),
+  };
+}
+
 /** The policy's rules in words, in the evaluator's order. */
 export function policyRules(policy: Policy): string[] {
+  const rules = ruleWords(policy);
+  // The evaluator's default for bundles, said even when the policy leaves it out.
+  if (policy.maxScanVerdict === undefined)
+    rules.push('Allows bundles whose scan passed or whose findings a maintainer acknowledged.');
+  if (policy.autoInstall?.length) rules.push(`Onboards everyone with ${policy.autoInstall.join(', ')}.`);
+  if (policy.groups) rules.push(`Has groups with their own rules: ${Object.keys(policy.groups).join(', ')}.`);
+  return rules;
+}
+
+/** A group's overrides in words: replaced rules, and what it adds to the base lists. */
+export function groupRules(group: PolicyGroup): string[] {
+  return ruleWords(group, true);
+}
+
+const capabilityWords = (list: readonly string[] | undefined) => (list?.length ? list.join(', ') : undefined);
+
+function ruleWords(policy: Policy | PolicyGroup, inGroup = false): string[] {
   const rules: string[] = [];
-  if (policy.deny?.length) rules.push(`Blocks servers matching ${policy.deny.join(', ')}.`);
-  if (policy.allow?.length) rules.push(`Allows only servers matching ${policy.allow.join(', ')}.`);
+  if (policy.deny) rules.push(`${inGroup ? 'Also blocks' : 'Blocks'} ${describeSelector(policy.deny)}.`);
+  if (policy.allow) rules.push(`Allows only ${describeSelector(policy.allow)}.`);
   if (policy.minTrust) rules.push(`Needs trust level ${trustLabel(policy.minTrust)} or higher.`);
+  if (policy.allowDeprecated === false) rules.push('Blocks deprecated versions and servers.');
+  if (policy.allowPrereleases === false) rules.push('Blocks prereleases.');
+  if (policy.allowPrereleases === true && inGroup) rules.push('Allows prereleases.');
+  if (policy.minAgeDays !== undefined)
+    rules.push(`Waits ${policy.minAgeDays} day(s) after a version is published before it may be installed.`);
   if (policy.registryTypes?.length)
     rules.push(`Allows only these package types: ${policy.registryTypes.map(typeLabel).join(', ')}.`);
+  if (policy.runtimes?.length) rules.push(`Allows only these runtimes: ${policy.runtimes.join(', ')}.`);
+  if (policy.transports?.length) rules.push(`Allows only these transports: ${policy.transports.join(', ')}.`);
   if (policy.allowRemotes === false) rules.push('Blocks hosted (remote) servers.');
   if (policy.allowUnversioned === false) rules.push('Blocks listings and packages without a pinned, reviewed version.');
-  rules.push(
-    policy.maxScanVerdict === 'pass'
-      ? 'Allows bundles only with a clean scan.'
-      : 'Allows bundles whose scan passed or whose findings a maintainer acknowledged.',
-  );
+  if (policy.maxScanVerdict === 'pass') rules.push('Allows bundles only with a clean scan.');
+  else if (policy.maxScanVerdict === 'review')
+    rules.push('Allows bundles whose scan passed or whose findings a maintainer acknowledged.');
+  const own = capabilityWords(policy.denyCapabilities?.own);
+  const deps = capabilityWords(policy.denyCapabilities?.dependencies);
+  if (own) rules.push(`${inGroup ? 'Also blocks' : 'Blocks'} bundles whose own code uses ${own}.`);
+  if (deps) rules.push(`${inGroup ? 'Also blocks' : 'Blocks'} bundles whose dependencies use ${deps}.`);
+  if (policy.denyCapabilities?.unscanned === 'allow')
+    rules.push('Allows packages the catalog did not scan despite the capability rules.');
+  else if (own || deps)
+    rules.push('Blocks packages the catalog did not scan (npm, PyPI, OCI), whose capabilities are unknown.');
   if (policy.requireCatalogSignature) rules.push("Needs the catalog's signature (attestation) on what it installs.");
   if (policy.requirePublisherSignature) rules.push('Needs a trusted publisher signature (mcpb sign) on bundles.');
-  if (policy.approval?.servers.length)
-    rules.push(`Sends servers matching ${policy.approval.servers.join(', ')} for approval.`);
+  const approval = policy.requireApproval;
+  if (approval?.servers) rules.push(`Sends ${describeSelector(approval.servers)} for approval.`);
+  for (const entry of approval?.approved ?? [])
+    rules.push(
+      `Approved: ${entry.server} ${entry.versions}${entry.group ? ` for group ${entry.group}` : ''}, by ${entry.by} on ${entry.at.slice(0, 10)} (issue #${entry.issue}).`,
+    );
+  if (inGroup && policy.autoInstall?.length) rules.push(`Also onboards with ${policy.autoInstall.join(', ')}.`);
   return rules;
 }
 
