@@ -5,6 +5,13 @@
  */
 import semver from 'semver';
 import type { ChangeSet } from '../adapters/git.ts';
+import {
+  DNS_PROOF_PREFIX,
+  WELL_KNOWN_PATH,
+  dnsProofNames,
+  namespaceDomain,
+  type DomainProof,
+} from '../core/domain-proof.ts';
 import { resolveConfig, type ResolvedConfig } from '../core/config.ts';
 import { toIssue, sortIssues, pointer, type Finding, type Issue } from '../core/issues.ts';
 import { classify, type CatalogPath } from '../core/layout.ts';
@@ -28,7 +35,42 @@ export interface ValidateInput {
   changes?: ChangeSet;
   /** GitHub login of the pull request's author: changed listings must be in a namespace they own. */
   author?: string;
+  /**
+   * What the command looked up for the ownership checks (ownershipQuestions says what to look up).
+   * Without it only what needs no lookup counts: the author's own `io.github.<login>` and logins
+   * listed in namespaceOwners.
+   */
+  ownership?: OwnershipFacts;
 }
+
+/** A fact looked up through an adapter, or why the lookup failed. */
+export type Lookup<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface OwnershipFacts {
+  /** Whether the author is a member, by owner entry: `@org` or `@org/team`, lower-cased. */
+  memberships: ReadonlyMap<string, Lookup<boolean>>;
+  /** The domain proof of each reverse-DNS namespace, by namespace, lower-cased. */
+  domainProofs: ReadonlyMap<string, DomainProof>;
+  /** The login of each issue's author, for reviews with `submittedVia`. */
+  issueAuthors: ReadonlyMap<number, Lookup<string>>;
+}
+
+/** What the command has to look up before validateCatalog can judge ownership. */
+export interface OwnershipQuestions {
+  /** Reverse-DNS namespaces whose domain proof is needed. */
+  domainProofs: string[];
+  /** `@org` and `@org/team` entries: is the author a member? */
+  memberships: string[];
+  /** Issues whose author is needed. */
+  issues: number[];
+}
+
+/**
+ * Who opens the pull requests of the review issue form: the workflow's own token. A review
+ * carrying `submittedVia` is accepted only in a pull request by this login, since anyone else
+ * could name an issue that the reviewer opened about something else.
+ */
+export const ISSUE_FORM_AUTHOR = 'github-actions[bot]';
 
 export interface ValidateOutput {
   issues: Issue[];
@@ -73,22 +115,13 @@ interface Context {
   inventory: Inventory;
   changed: Map<string, ChangeSet['files'][number]['status']>;
   author?: string;
+  ownership: OwnershipFacts;
 }
 
-export function validateCatalog({ catalog, changes, author }: ValidateInput): ValidateOutput {
-  const inventory = indexInventory(catalog.inventory);
-  const rawConfig = catalog.config?.json?.value;
-  // Validated once here: the result decides which config the other files are judged by.
-  const configSchemaFindings = catalog.config?.json?.value !== undefined ? validateSchema('config', rawConfig) : [];
-  const configValid = configSchemaFindings.length === 0;
-  const context: Context = {
-    // A broken config is reported on its own; the other files are judged by the defaults.
-    config: resolveConfig(configValid ? (rawConfig as CatalogConfig | undefined) : undefined),
-    inventory,
-    configSchemaFindings,
-    changed: new Map((changes?.files ?? []).map((f) => [f.path, f.status])),
-    ...(author ? { author } : {}),
-  };
+const NO_FACTS: OwnershipFacts = { memberships: new Map(), domainProofs: new Map(), issueAuthors: new Map() };
+
+export function validateCatalog({ catalog, changes, author, ownership }: ValidateInput): ValidateOutput {
+  const context = contextOf(catalog, changes, author, ownership);
   const files = catalog.config ? [catalog.config, ...catalog.files] : catalog.files;
   const issues = files.flatMap((file) => checkFile(file, context).map((f) => locate(file, f)));
   for (const change of changes?.files ?? []) {
@@ -103,6 +136,60 @@ export function validateCatalog({ catalog, changes, author }: ValidateInput): Va
     }
   }
   return { issues: sortIssues(issues), checked: files.length };
+}
+
+function contextOf(
+  catalog: LoadedCatalog,
+  changes: ChangeSet | undefined,
+  author: string | undefined,
+  ownership: OwnershipFacts | undefined,
+): Context {
+  const rawConfig = catalog.config?.json?.value;
+  // Validated once here: the result decides which config the other files are judged by.
+  const configSchemaFindings = rawConfig !== undefined ? validateSchema('config', rawConfig) : [];
+  const configValid = configSchemaFindings.length === 0;
+  return {
+    // A broken config is reported on its own; the other files are judged by the defaults.
+    config: resolveConfig(configValid ? (rawConfig as CatalogConfig | undefined) : undefined),
+    inventory: indexInventory(catalog.inventory),
+    configSchemaFindings,
+    changed: new Map((changes?.files ?? []).map((f) => [f.path, f.status])),
+    ...(author ? { author } : {}),
+    ownership: ownership ?? NO_FACTS,
+  };
+}
+
+/**
+ * What has to be looked up for the ownership checks of a pull request: pure, and asked twice by
+ * the command, because a domain proof may name an `@org` whose membership is then needed too.
+ * Only what could change the outcome is asked: nothing for the author's own namespace.
+ */
+export function ownershipQuestions({ catalog, changes, author, ownership }: ValidateInput): OwnershipQuestions {
+  const questions = { domainProofs: new Set<string>(), memberships: new Set<string>(), issues: new Set<number>() };
+  if (!author || !changes) return { domainProofs: [], memberships: [], issues: [] };
+  const context = contextOf(catalog, changes, author, ownership);
+  const servers = new Set<string>();
+  for (const file of catalog.files) {
+    const { location } = file;
+    if (!context.changed.has(location.path)) continue;
+    if (location.kind === 'listing' || location.kind === 'tools' || location.kind === 'readme')
+      servers.add(location.server);
+    if (location.kind === 'review' && isObject(file.json?.value)) {
+      const verdict = reviewAuthorship(file.json.value as Partial<Review>, location, context);
+      if (verdict.kind === 'needs-issue') questions.issues.add(verdict.issue);
+    }
+  }
+  for (const server of servers) {
+    const verdict = namespaceOwnership(context, server);
+    if (verdict.kind !== 'not-owned') continue;
+    verdict.needs.domainProofs.forEach((n) => questions.domainProofs.add(n));
+    verdict.needs.memberships.forEach((m) => questions.memberships.add(m));
+  }
+  return {
+    domainProofs: [...questions.domainProofs].sort(),
+    memberships: [...questions.memberships].sort(),
+    issues: [...questions.issues].sort((a, b) => a - b),
+  };
 }
 
 function locate(file: CatalogFile, finding: Finding): Issue {
@@ -126,7 +213,8 @@ function checkFile(file: CatalogFile, context: Context): Finding[] {
       },
     ];
   }
-  if (location.kind === 'readme') return checkReadme(file.text, location.server, context);
+  if (location.kind === 'readme')
+    return [...checkReadme(file.text, location.server, context), ...checkPublisherChange(location, context, '')];
   const schema = SCHEMA_OF[location.kind];
   if (!schema || !file.json) return [];
   const findings = [...file.json.findings];
@@ -143,6 +231,7 @@ function checkFile(file: CatalogFile, context: Context): Finding[] {
       break;
     case 'tools':
       findings.push(...checkTools(value as DeclaredCapabilities, location.server, context));
+      findings.push(...checkPublisherChange(location, context, '/tools'));
       break;
     case 'review':
       findings.push(...checkReview(value as Partial<Review>, location, context));
@@ -232,13 +321,7 @@ function checkListing(
     }
   });
   findings.push(...checkPublisherMeta(listing, server, context));
-  if (context.author && context.changed.has(location.path) && !ownsNamespace(context, server)) {
-    findings.push({
-      code: 'namespace-not-owned',
-      path: '/name',
-      message: `${context.author} cannot publish under "${namespaceOf(server)}". Use io.github.${context.author}/<name>, or ask the maintainers to add you to namespaceOwners in catalog.config.json.`,
-    });
-  }
+  findings.push(...checkPublisherChange(location, context, '/name'));
   const same = context.inventory.byLowerName.get(server.toLowerCase());
   if (same && same.size > 1) {
     findings.push({
@@ -383,16 +466,9 @@ function checkReview(
       message: `${location.server} has no version "${review.version}". Known versions: ${[...versions].join(', ')}.`,
     });
   }
-  if (
-    context.author &&
-    context.changed.has(location.path) &&
-    location.login.toLowerCase() !== context.author.toLowerCase()
-  ) {
-    findings.push({
-      code: 'review-not-own',
-      path: '',
-      message: `${context.author} cannot write ${location.login}'s review; a review file is named after its author.`,
-    });
+  if (context.author && context.changed.has(location.path)) {
+    const finding = authorshipFinding(reviewAuthorship(review, location, context), location.login, context.author);
+    if (finding) findings.push(finding);
   }
   return findings;
 }
@@ -474,11 +550,176 @@ function indexInventory(locations: readonly CatalogPath[]): Inventory {
   return inventory;
 }
 
-function ownsNamespace({ author, config }: Context, server: string): boolean {
+/** Why a changed file's server may or may not be published by the author, and what is still to look up. */
+type Ownership =
+  | { kind: 'owned'; by: string }
+  | { kind: 'not-owned'; needs: { domainProofs: string[]; memberships: string[] }; finding: Finding };
+
+/**
+ * Who may publish under a namespace: the GitHub account `io.github.<login>` itself, the members
+ * of the organisation `io.github.<org>` (public members: what a workflow token can see), the
+ * logins, `@org` and `@org/team` entries of namespaceOwners, and for a reverse-DNS namespace the
+ * owners its domain proof names (adapters/domain-proof.ts).
+ */
+function namespaceOwnership(context: Context, server: string): Ownership {
+  const author = context.author!;
+  const login = author.toLowerCase();
   const namespace = namespaceOf(server);
-  const login = author!.toLowerCase();
-  if (namespace.toLowerCase() === `io.github.${login}`) return true;
-  return (config.namespaceOwners[namespace] ?? []).some((owner) => owner.toLowerCase() === login);
+  const ns = namespace.toLowerCase();
+  if (ns === `io.github.${login}`) return { kind: 'owned', by: `the namespace is io.github.${author}` };
+  const listed = Object.entries(context.config.namespaceOwners)
+    .filter(([key]) => key.toLowerCase() === ns)
+    .flatMap(([, owners]) => owners);
+  const entries = listed.map((entry) => ({ entry, source: 'namespaceOwners in catalog.config.json' }));
+  const account = ns.startsWith('io.github.') ? ns.slice('io.github.'.length) : undefined;
+  if (account) entries.push({ entry: `@${account}`, source: `the GitHub organisation ${account}` });
+  const domain = account === undefined ? namespaceDomain(ns) : undefined;
+  const proof = domain ? context.ownership.domainProofs.get(ns) : undefined;
+  const needs = { domainProofs: domain && !proof ? [ns] : [], memberships: [] as string[] };
+  for (const check of proof?.checks ?? [])
+    if (check.kind === 'found') for (const entry of check.owners) entries.push({ entry, source: check.where });
+  const failed: string[] = [];
+  for (const { entry, source } of entries) {
+    if (!entry.startsWith('@')) {
+      if (entry.toLowerCase() === login) return { kind: 'owned', by: source };
+      continue;
+    }
+    const fact = context.ownership.memberships.get(entry.toLowerCase());
+    if (!fact) needs.memberships.push(entry.toLowerCase());
+    else if (!fact.ok) failed.push(`${entry}: ${fact.error}`);
+    else if (fact.value) return { kind: 'owned', by: `${source} (${author} is a member of ${entry})` };
+  }
+  return { kind: 'not-owned', needs, finding: notOwned(author, namespace, { account, domain, proof, listed, failed }) };
+}
+
+function notOwned(
+  author: string,
+  namespace: string,
+  why: { account?: string; domain?: string; proof?: DomainProof; listed: string[]; failed: string[] },
+): Finding {
+  const ask = `or ask the maintainers to add you to namespaceOwners["${namespace}"] in catalog.config.json`;
+  const own = `Publish under io.github.${author}/<name>`;
+  if (why.failed.length > 0)
+    return {
+      code: 'ownership-lookup-failed',
+      path: '',
+      message: `Could not check whether ${author} may publish under "${namespace}" (${why.failed.join('; ')}). Re-run the check; if it keeps failing, ${ask.slice(3)}.`,
+    };
+  if (why.account !== undefined)
+    return {
+      code: 'namespace-not-owned',
+      path: '',
+      message: `${author} cannot publish under "${namespace}": it belongs to the GitHub account ${why.account}, and ${author} is not a public member of that organisation${why.listed.length ? ` nor among its namespaceOwners (${why.listed.join(', ')})` : ''}. ${own}, make your membership public (https://github.com/orgs/${why.account}/people), ${ask}.`,
+    };
+  if (why.domain === undefined)
+    return {
+      code: 'namespace-not-owned',
+      path: '',
+      message: `${author} cannot publish under "${namespace}": it is neither io.github.<login> nor a reverse domain name like com.example. ${own}, ${ask}.`,
+    };
+  const [record] = dnsProofNames(why.domain);
+  const publish =
+    `add the DNS TXT record ${record} with the value "${DNS_PROOF_PREFIX}${author}"` +
+    `${dnsProofNames(why.domain).length > 1 ? ` (one at ${dnsProofNames(why.domain).at(-1)} covers every subdomain)` : ''}` +
+    `, or serve https://${why.domain}${WELL_KNOWN_PATH} containing {"owners": ["${author}"]}`;
+  const checks = why.proof?.checks ?? [];
+  const found = checks.filter((c) => c.kind === 'found');
+  const errors = checks.filter((c) => c.kind === 'error');
+  if (found.length > 0)
+    return {
+      code: 'namespace-proof-mismatch',
+      path: '',
+      message: `"${namespace}" is the domain ${why.domain}, whose proof names ${found.map((c) => `${c.owners.join(', ')} (${c.where})`).join('; ')} but not ${author}. To publish as ${author}, ${publish}; ${ask}.`,
+    };
+  if (errors.length > 0)
+    return {
+      code: 'namespace-proof-unavailable',
+      path: '',
+      message: `"${namespace}" is the domain ${why.domain}, and its proof could not be read: ${errors.map((c) => c.detail).join('; ')}. Fix it and re-run the check: ${publish}; ${ask}.`,
+    };
+  return {
+    code: 'namespace-proof-missing',
+    path: '',
+    message: `"${namespace}" is the domain ${why.domain}. Prove that ${author} may publish there: ${publish}. ${own} instead, ${ask}.`,
+  };
+}
+
+/** A changed listing, tools.json or README.md must be in a namespace the author owns. */
+function checkPublisherChange(
+  location: Extract<CatalogPath, { server: string }>,
+  context: Context,
+  path: string,
+): Finding[] {
+  if (!context.author || !context.changed.has(location.path)) return [];
+  const verdict = namespaceOwnership(context, location.server);
+  return verdict.kind === 'owned' ? [] : [{ ...verdict.finding, path }];
+}
+
+type Authorship = { kind: 'own' } | { kind: 'needs-issue'; issue: number } | { kind: 'refused'; finding: Finding };
+
+/**
+ * A review may be written only by the login it is named after: in a pull request by that login,
+ * or in one the review issue form's workflow opened (`ISSUE_FORM_AUTHOR`) from an issue whose
+ * author, looked up through the GitHub API, is that login (`submittedVia.issue`).
+ */
+function reviewAuthorship(
+  review: Partial<Review>,
+  location: Extract<CatalogPath, { kind: 'review' }>,
+  context: Context,
+): Authorship {
+  const author = context.author!;
+  const login = location.login;
+  if (login.toLowerCase() === author.toLowerCase()) return { kind: 'own' };
+  const issue = isObject(review.submittedVia) ? review.submittedVia.issue : undefined;
+  if (typeof issue !== 'number')
+    return {
+      kind: 'refused',
+      finding: {
+        code: 'review-not-own',
+        path: '',
+        message: `${author} cannot write ${login}'s review: a review file is named after its author. Name it ${author}.json, or let ${login} open the pull request (or the review issue form).`,
+      },
+    };
+  if (author.toLowerCase() !== ISSUE_FORM_AUTHOR)
+    return {
+      kind: 'refused',
+      finding: {
+        code: 'review-not-own',
+        path: '/submittedVia',
+        message: `${author} cannot write ${login}'s review. submittedVia is honoured only in pull requests that the review issue form opens (as ${ISSUE_FORM_AUTHOR}); remove it and name the file ${author}.json.`,
+      },
+    };
+  const fact = context.ownership.issueAuthors.get(issue);
+  if (!fact) return { kind: 'needs-issue', issue };
+  if (!fact.ok)
+    return {
+      kind: 'refused',
+      finding: {
+        code: 'review-submitter-unverified',
+        path: '/submittedVia/issue',
+        message: `The author of issue #${issue} could not be looked up (${fact.error}); re-run the check.`,
+      },
+    };
+  if (fact.value.toLowerCase() !== login.toLowerCase())
+    return {
+      kind: 'refused',
+      finding: {
+        code: 'review-submitter-mismatch',
+        path: '/submittedVia/issue',
+        message: `Issue #${issue} was opened by ${fact.value}, not ${login}: only ${login} can submit ${login}.json. Rename the file to ${fact.value}.json, or have ${login} submit the form.`,
+      },
+    };
+  return { kind: 'own' };
+}
+
+function authorshipFinding(verdict: Authorship, login: string, author: string): Finding | undefined {
+  if (verdict.kind === 'own') return undefined;
+  if (verdict.kind === 'refused') return verdict.finding;
+  return {
+    code: 'review-submitter-unverified',
+    path: '/submittedVia/issue',
+    message: `${author} opened this pull request for ${login}, but the author of issue #${verdict.issue} was not looked up; run the check with GitHub access.`,
+  };
 }
 
 const namespaceOf = (server: string) => server.slice(0, server.indexOf('/'));
