@@ -85,11 +85,17 @@ export function auditWorkflow(file: string, text: string): AuditFinding[] {
       permissions ?? workflow,
       'Set `permissions: {}` at the top of the workflow and grant each job only what it needs.',
     );
-  if (!workflow.has('concurrency'))
+  // A workflow whose jobs do unrelated things (sync.yml) may bound each job instead.
+  const jobsNode = workflow.get('jobs', true);
+  const everyJobBounded =
+    isMap(jobsNode) &&
+    jobsNode.items.length > 0 &&
+    jobsNode.items.every((pair) => isMap(pair.value) && pair.value.has('concurrency'));
+  if (!workflow.has('concurrency') && !everyJobBounded)
     report(
       'unbounded-job',
       workflow,
-      'Add `concurrency` so that runs of this workflow do not race each other (see pr.yml).',
+      'Add `concurrency` (to the workflow, or to every job) so that runs do not race each other (see pr.yml).',
     );
   if (events.has('pull_request_target'))
     report(
@@ -99,7 +105,7 @@ export function auditWorkflow(file: string, text: string): AuditFinding[] {
     );
   const untrusted = [...events].some((e) => UNTRUSTED_EVENTS.has(e));
 
-  const jobs = workflow.get('jobs', true);
+  const jobs = jobsNode;
   if (!isMap(jobs)) {
     report('invalid-workflow', workflow, 'A workflow needs a `jobs` mapping.');
     return findings;

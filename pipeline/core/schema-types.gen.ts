@@ -2,12 +2,95 @@
 // Regenerate with `npm run schemas:generate`; CI fails on drift (`npm run schemas:check`).
 
 /**
+ * A signing identity: a public key (key signing) or a GitHub Actions workflow (sigstore keyless).
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "AdminSigning".
+ */
+export type AdminSigning =
+  | {
+      /**
+       * `key`.
+       */
+      mode: 'key';
+      /**
+       * The catalog's public key, PEM (SPKI).
+       */
+      publicKeyPem: string;
+    }
+  | {
+      /**
+       * `keyless`.
+       */
+      mode: 'keyless';
+      /**
+       * OIDC issuer; default GitHub Actions' `https://token.actions.githubusercontent.com`.
+       */
+      issuer?: string;
+      /**
+       * The workflow identity, `https://github.com/OWNER/REPO/.github/workflows/publish.yml@refs/heads/main`.
+       */
+      workflow: string;
+      /**
+       * The numeric id of the catalog repository (it survives renames and cannot be reused).
+       */
+      repositoryId: string;
+    };
+/**
+ * A server name, or a pattern with `*` matching any run of characters within one `/`-separated segment, e.g. `io.github.acme/*`. Matched without regular expressions, in time bounded by the lengths of pattern and name.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "NamePattern".
+ */
+export type NamePattern = string;
+/**
+ * What code in the bundle is able to do.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Capability".
+ */
+export type Capability = 'shell' | 'network' | 'filesystem' | 'env' | 'eval' | 'native' | 'install-scripts';
+/**
  * `official`: published by the organisation that owns the service; `verified`: the publisher's identity was checked by maintainers; `community`: anyone's listing that passed review; `unverified`: imported or not yet looked at.
  *
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "TrustLevel".
  */
 export type TrustLevel = 'official' | 'verified' | 'community' | 'unverified';
+/**
+ * Who must have signed the other catalog's index.json: its publish workflow (keyless) or its public key.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SourceIdentity".
+ */
+export type SourceIdentity =
+  | {
+      /**
+       * Build Signer URI, e.g. `https://github.com/OWNER/REPO/.github/workflows/publish.yml@refs/heads/main`.
+       */
+      workflow: string;
+      /**
+       * Numeric GitHub id of the other catalog's repository.
+       */
+      repositoryId: string;
+      /**
+       * OIDC issuer; default `https://token.actions.githubusercontent.com`.
+       */
+      issuer?: string;
+    }
+  | {
+      /**
+       * Path of the PEM public key (ECDSA P-256), relative to the repository root.
+       */
+      publicKey: string;
+    };
+/**
+ * Name of the source (`sources[].name` of catalog.config.json) the server was merged from; absent for the catalog's own listings. The site's source facet reads it.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Origin".
+ */
+export type Origin = string;
 /**
  * `reject` fails the pull request and the installer refuses the bundle; `review` needs a maintainer acknowledgement in `catalog/curation/`; `pass` goes through.
  *
@@ -117,12 +200,33 @@ export type RemoteTransport = (StreamableHttpTransport | SseTransport) & {
   };
 };
 /**
- * A server name, or a pattern with `*` matching within one segment, e.g. `io.github.acme/*`.
+ * A GitHub login (a bot's ends in `[bot]`).
  *
  * This interface was referenced by `AllSchemas`'s JSON-Schema
- * via the `definition` "NamePattern".
+ * via the `definition` "PrLogin".
  */
-export type NamePattern = string;
+export type PrLogin = string;
+/**
+ * A full git commit id.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "PrSha".
+ */
+export type PrSha = string;
+/**
+ * A name, path or version.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "PrShortText".
+ */
+export type PrShortText = string;
+/**
+ * Free text from the catalog or a tool.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "PrText".
+ */
+export type PrText = string;
 /**
  * `reject` and `review` decide the verdict; `info` is reported and never blocks.
  *
@@ -131,20 +235,133 @@ export type NamePattern = string;
  */
 export type FindingSeverity = 'reject' | 'review' | 'info';
 /**
+ * Tool names.
+ *
+ * @maxItems 100
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ToolNames".
+ */
+export type ToolNames = PrShortText[];
+/**
+ * A label the PR check manages.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "PrLabel".
+ */
+export type PrLabel = 'new-server' | 'new-version' | 'review' | 'policy' | 'needs-maintainer-ack';
+/**
  * `own`: the publisher's code; `dependency`: a bundled third-party package (`node_modules/`, Python `lib/` or `site-packages/`).
  *
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "CodeOrigin".
  */
 export type CodeOrigin = 'own' | 'dependency';
+
 /**
- * What code in the bundle is able to do.
+ * The machine's admin-managed policy, deployed by MDM tools to a fixed path: `/etc/mcp-catalog/policy.json` (Linux), `/Library/Application Support/MCP Catalog/policy.json` (macOS), `C:\ProgramData\MCP Catalog\policy.json` (Windows). The installer reads it from that path only, and it beats everything the user passes (flags, `--index`, `--policy`, `--group`, environment): it pins the catalog and its signing identity, names the policy and group, adds denials on top of the catalog policy, or disables installs. A file that does not match this schema refuses every install; it never falls back to no policy.
  *
  * This interface was referenced by `AllSchemas`'s JSON-Schema
- * via the `definition` "Capability".
+ * via the `definition` "AdminPolicy".
  */
-export type Capability = 'shell' | 'network' | 'filesystem' | 'env' | 'eval' | 'native' | 'install-scripts';
-
+export interface AdminPolicy {
+  /**
+   * Path or URL of this schema, for editors.
+   */
+  $schema?: string;
+  /**
+   * What this policy is for, shown when it refuses an install.
+   */
+  description?: string;
+  /**
+   * Who to ask about this machine's policy (a URL or an address), shown with every refusal it causes.
+   */
+  contact?: string;
+  /**
+   * `true` refuses every install, update, rollback and onboarding on this machine; search, info, list, doctor and remove still work.
+   */
+  disableInstalls?: boolean;
+  /**
+   * Pins the catalog: `--index` and the built-in default are ignored.
+   */
+  catalog?: {
+    /**
+     * URL of the catalog's `index.json`, or of the folder that holds it (`https:`, or `file:` for a mirror on disk).
+     */
+    index: string;
+    /**
+     * The catalog name its signed statements are bound to (the catalog's `baseUrl`, else its `name`); defaults to the one the installer was built for. Set it with `index` when pinning another catalog than the installer's own.
+     */
+    name?: string;
+  };
+  signing?: AdminSigning;
+  /**
+   * Name of the policy the catalog publishes (`policies/<name>.json`) to apply; `--policy` is ignored. Without it, the user's choice or the catalog's default applies, and this file's denials still come on top.
+   */
+  policy?: string;
+  /**
+   * The group of that policy to apply; `--group` is ignored.
+   */
+  group?: string;
+  deny?: Selector;
+  denyCapabilities?: DenyCapabilities;
+}
+/**
+ * Which servers a rule is about. A server matches when any one of the lists matches it.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Selector".
+ */
+export interface Selector {
+  /**
+   * Server name patterns (`*` within a segment).
+   */
+  names?: NamePattern[];
+  /**
+   * Namespace patterns, the part of the name before `/`; `*` matches any run of characters, e.g. `io.github.*` or `com.acme`.
+   *
+   * Items: A namespace pattern.
+   */
+  namespaces?: string[];
+  /**
+   * Publishers, the owners who proved the namespace: `github:<login>` for `io.github.<login>`, or a DNS domain such as `acme.com`, which covers `com.acme` and every `com.acme.*` namespace.
+   *
+   * Items: A publisher: `github:<login>` or a domain.
+   */
+  publishers?: string[];
+  /**
+   * Category ids from the catalog's taxonomy, e.g. `development`.
+   *
+   * Items: A category id.
+   */
+  categories?: string[];
+  /**
+   * Names of the sources a listing came from (`local` for the catalog's own listings; other names are the upstream sources the catalog reads); `*` matches any run of characters.
+   *
+   * Items: A source name pattern.
+   */
+  sources?: string[];
+}
+/**
+ * Capabilities refused, from the catalog's scan report of a bundle.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "DenyCapabilities".
+ */
+export interface DenyCapabilities {
+  /**
+   * Refused when the publisher's own code uses them.
+   */
+  own?: Capability[];
+  /**
+   * Refused when a bundled dependency uses them.
+   */
+  dependencies?: Capability[];
+  /**
+   * What to do with a package the catalog did not scan (npm, PyPI, OCI, NuGet: the registry serves its bytes, so no report says what it does): `deny` (the default; the capabilities cannot be shown absent) or `allow`. Hosted servers run elsewhere and are ruled by `allowRemotes` and `transports` instead.
+   */
+  unscanned?: 'deny' | 'allow';
+}
 /**
  * `catalog.config.json`: the one file a fork edits. Every key has a default (see `pipeline/core/config.ts`), so a fork only writes what it changes.
  *
@@ -276,24 +493,128 @@ export interface CatalogConfig {
    */
   trustedPublishers?: string[];
   /**
-   * Upstream catalogs that `catalog import` and the sync workflow read.
+   * Where servers come from besides `catalog/servers/`. `official`, `mcpm` and `docker` are upstreams that `catalog import` and the sync workflow read into listing files. `catalog` (another MCP Catalog's signed index.json) and `registry` (an API in the official registry's v0.1 shape) are read by every build and merged into the index, each server labelled with its source's `name` (docs/sources.md).
    *
-   * Items: One upstream source.
+   * Items: One source.
    */
-  sources?: {
-    /**
-     * Format of the upstream data.
-     */
-    type: 'official' | 'mcpm' | 'docker';
-    /**
-     * Where the upstream data lives.
-     */
-    url: string;
-    /**
-     * Whether the sync workflow reads it.
-     */
-    enabled?: boolean;
-  }[];
+  sources?: (ImportSource | CatalogSource | RegistrySource)[];
+}
+/**
+ * An upstream that `catalog import` and the sync workflow read into listing files.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ImportSource".
+ */
+export interface ImportSource {
+  /**
+   * Format of the upstream data.
+   */
+  type: 'official' | 'mcpm' | 'docker';
+  /**
+   * Where the upstream data lives.
+   */
+  url: string;
+  /**
+   * Whether the sync workflow reads it.
+   */
+  enabled?: boolean;
+}
+/**
+ * Another MCP Catalog whose servers this build merges. Its index must verify against `identity` and each server file against the digest the index gives, before anything of it is used.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "CatalogSource".
+ */
+export interface CatalogSource {
+  /**
+   * `catalog`: another MCP Catalog, read from its signed index.json.
+   */
+  type: 'catalog';
+  /**
+   * The source's label on every server it gives (`origin` in index.json), in the build log and on the site: kebab-case, unique among the sources. `local` is reserved for the catalog's own listings.
+   */
+  name: string;
+  /**
+   * URL of the other catalog's `index.json`; its signature is read from `<url>.sigstore.json` and its server files relative to it.
+   */
+  url: string;
+  trust?: TrustLevel;
+  /**
+   * When several sources give the same server, the highest priority wins (the catalog's own listings always win); the others are recorded in `alsoIn`. Ties go to the source listed first. Default 0.
+   */
+  priority?: number;
+  /**
+   * Name globs (`io.github.acme/*`, `*` within one segment): only matching servers are taken. Default: every server.
+   *
+   * Items: A `<namespace>/<name>` glob.
+   */
+  include?: string[];
+  /**
+   * Name globs of servers to leave out, applied after `include`.
+   *
+   * Items: A `<namespace>/<name>` glob.
+   */
+  exclude?: string[];
+  auth?: SourceAuth;
+  /**
+   * Whether builds read it (default true). A disabled source contributes nothing and is not reported as stale.
+   */
+  enabled?: boolean;
+  identity: SourceIdentity;
+}
+/**
+ * Credentials for a private source. The token is read from the environment at fetch time (a CI secret), never from the repository, and sent only to the origin of `url`.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SourceAuth".
+ */
+export interface SourceAuth {
+  /**
+   * Name of the environment variable that holds the token, sent as `Authorization: Bearer <token>`.
+   */
+  tokenEnv: string;
+}
+/**
+ * A registry API whose servers this build merges. Its servers are not signed by anyone the catalog pins: they get the source's trust level and are scanned and signed by this catalog like its own.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RegistrySource".
+ */
+export interface RegistrySource {
+  /**
+   * `registry`: an API in the official MCP registry's v0.1 shape, paged with `cursor` and read incrementally with `updated_since`.
+   */
+  type: 'registry';
+  /**
+   * The source's label on every server it gives (`origin` in index.json), in the build log and on the site: kebab-case, unique among the sources. `local` is reserved for the catalog's own listings.
+   */
+  name: string;
+  /**
+   * Base URL of the API, before `v0.1/`, e.g. `https://registry.modelcontextprotocol.io/`.
+   */
+  url: string;
+  trust?: TrustLevel;
+  /**
+   * When several sources give the same server, the highest priority wins (the catalog's own listings always win); the others are recorded in `alsoIn`. Ties go to the source listed first. Default 0.
+   */
+  priority?: number;
+  /**
+   * Name globs (`io.github.acme/*`, `*` within one segment): only matching servers are taken. Default: every server.
+   *
+   * Items: A `<namespace>/<name>` glob.
+   */
+  include?: string[];
+  /**
+   * Name globs of servers to leave out, applied after `include`.
+   *
+   * Items: A `<namespace>/<name>` glob.
+   */
+  exclude?: string[];
+  auth?: SourceAuth;
+  /**
+   * Whether builds read it (default true). A disabled source contributes nothing and is not reported as stale.
+   */
+  enabled?: boolean;
 }
 /**
  * `catalog/curation/<namespace>/<name>.json`: facts about a server that only maintainers grant (CODEOWNERS).
@@ -431,6 +752,10 @@ export interface CatalogIndex {
    * Name of the policy a client applies when the user names none (`defaultPolicy` of catalog.config.json).
    */
   defaultPolicy?: string;
+  /**
+   * The state of every enabled `catalog` and `registry` source of catalog.config.json, in config order (docs/sources.md). Absent when the catalog has none.
+   */
+  sources?: SourceState[];
 }
 /**
  * One server, as much as search, resolution and policy need.
@@ -464,6 +789,11 @@ export interface IndexServer {
    */
   namespace: string;
   source?: ServerSource;
+  origin?: Origin;
+  /**
+   * Other sources that give this server too and lost to `origin` (or to the catalog's own listing): by priority, highest first.
+   */
+  alsoIn?: SourceAlternative[];
   trust: TrustLevel;
   /**
    * Shown on the home page.
@@ -515,6 +845,22 @@ export interface ServerSource {
    * The upstream catalog the listing was imported from, if any.
    */
   importedFrom?: 'official' | 'mcpm' | 'docker';
+}
+/**
+ * A source that gives the same server but lost the merge.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SourceAlternative".
+ */
+export interface SourceAlternative {
+  /**
+   * The source's name, or `local` for the catalog's own listing.
+   */
+  source: string;
+  /**
+   * The highest version that source gives.
+   */
+  version: string;
 }
 /**
  * Reviews, summed up.
@@ -684,6 +1030,55 @@ export interface IndexPolicy {
    */
   sample?: boolean;
   detail: FileRef;
+}
+/**
+ * How one source fared: when it last answered well, and whether its servers are a kept copy.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SourceState".
+ */
+export interface SourceState {
+  /**
+   * The source's name in catalog.config.json.
+   */
+  name: string;
+  /**
+   * `catalog` or `registry`.
+   */
+  kind: 'catalog' | 'registry';
+  /**
+   * The source's URL as configured.
+   */
+  url: string;
+  /**
+   * When the source last answered and verified: the servers below are from then. Absent when it never has.
+   */
+  lastGoodAt?: string;
+  /**
+   * Present when the last read failed: the servers are the copy of `lastGoodAt` (none if there is no copy), never dropped.
+   */
+  stale?: {
+    /**
+     * The first failed read after the last good one.
+     */
+    since: string;
+    /**
+     * Why the last read failed.
+     */
+    reason: string;
+    /**
+     * Stable kebab-case code of the failure.
+     */
+    code?: string;
+  };
+  /**
+   * How many servers of this index have it as their `origin`.
+   */
+  servers: number;
+  /**
+   * How many servers the source gave after its include and exclude filters and validation, before the merge.
+   */
+  offered?: number;
 }
 /**
  * Schema for a static representation of an MCP server. Used in various contexts related to discovery, installation, and configuration.
@@ -1028,7 +1423,7 @@ export interface PublisherMeta {
   };
 }
 /**
- * `catalog/policies/<name>.json`: an enterprise install policy that the installer enforces. Rules combine: a server must pass every rule that is set.
+ * `catalog/policies/<name>.json`: an enterprise install policy. One pure evaluator (pipeline/core/policy.ts) applies it in the site, the installer and the pipeline. A server must pass every rule that is set; the decision is `deny` when any rule refuses, else `needs-approval` when `requireApproval` matches and no `approved` entry covers the version, else `allow`. Precedence, highest first: the machine's admin policy (admin-policy.schema.json: it can only add denials or refuse installs), then this policy with the chosen group's overrides, then what the user asks for. Within a policy, deny beats allow and approval. A group's override of a rule replaces the base rule, except `deny`, `denyCapabilities`, `requireApproval.approved` and `autoInstall`, which add to the base.
  *
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "Policy".
@@ -1046,14 +1441,8 @@ export interface Policy {
    * True for a demo policy that ships with the sample catalog.
    */
   sample?: boolean;
-  /**
-   * If set, only servers whose name matches one of these patterns may be installed. `*` matches within one segment, e.g. `io.github.acme/*`.
-   */
-  allow?: NamePattern[];
-  /**
-   * Servers whose name matches one of these patterns may never be installed; deny wins over allow.
-   */
-  deny?: NamePattern[];
+  allow?: Selector;
+  deny?: Selector;
   minTrust?: TrustLevel;
   /**
    * Worst scan verdict allowed: `pass` allows only clean bundles; `review` also allows bundles whose findings a maintainer acknowledged.
@@ -1074,6 +1463,18 @@ export interface Policy {
    */
   registryTypes?: ('npm' | 'pypi' | 'oci' | 'nuget' | 'mcpb')[];
   /**
+   * Runtimes a local package may need; omit to allow all. A bundle needs its manifest's `server.type` (`uv` counts as `python`), npm packages `node`, PyPI packages `python`, OCI images `docker`, NuGet packages `dotnet`. Hosted servers need none.
+   *
+   * Items: A runtime.
+   */
+  runtimes?: ('node' | 'python' | 'binary' | 'docker' | 'dotnet')[];
+  /**
+   * MCP transports allowed, for packages (`transport.type`) and hosted servers alike; omit to allow all. `["stdio"]` allows only local servers.
+   *
+   * Items: A transport.
+   */
+  transports?: ('stdio' | 'streamable-http' | 'sse')[];
+  /**
    * Whether remote (hosted) servers may be configured.
    */
   allowRemotes?: boolean;
@@ -1081,19 +1482,424 @@ export interface Policy {
    * Whether listings imported without an upstream version (`0.0.0-unversioned`) or packages without a pinned version may be installed.
    */
   allowUnversioned?: boolean;
+  denyCapabilities?: DenyCapabilities;
   /**
-   * Servers that need an approval before install.
+   * A version must have been published at least this many days ago (a cooling-off period for new releases).
    */
-  approval?: {
-    /**
-     * Name patterns of servers that need approval.
-     */
-    servers: NamePattern[];
-    /**
-     * URL template where a user requests approval; `{name}` and `{version}` are replaced.
-     */
-    requestUrl: string;
+  minAgeDays?: number;
+  /**
+   * `false` refuses semver prereleases (`1.2.0-beta.1`). The unversioned placeholder `0.0.0-unversioned` is ruled by `allowUnversioned` instead.
+   */
+  allowPrereleases?: boolean;
+  /**
+   * `false` refuses deprecated versions and versions of deprecated servers.
+   */
+  allowDeprecated?: boolean;
+  requireApproval?: RequireApproval;
+  /**
+   * Servers `installer onboard` installs for everyone under this policy (in a group: for that group, in addition to the base list), each as `name` or `name@range`. The policy still decides: a denied one is reported, not installed.
+   *
+   * Items: A server name, optionally with `@` and a semver range.
+   */
+  autoInstall?: string[];
+  /**
+   * Named groups (teams, roles) with overrides of the rules above; the installer applies one with `--group NAME` (or the group the admin policy names). Group names are kebab-case ids.
+   */
+  groups?: {
+    [k: string]: PolicyGroup;
   };
+}
+/**
+ * Servers that need an approval, where to ask, and the approvals given.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RequireApproval".
+ */
+export interface RequireApproval {
+  servers?: Selector;
+  /**
+   * URL template where a user requests approval; `{name}`, `{version}`, `{policy}` and `{group}` are replaced (URL-encoded). Without it, the installer links the catalog repository's `request-approval.yml` issue form.
+   */
+  requestUrl?: string;
+  /**
+   * Approvals given, each added by the approval workflow after a policy owner labelled the request `approved`; git history is the audit trail.
+   */
+  approved?: Approval[];
+}
+/**
+ * One approval: which server and versions, who approved, when, and the request issue.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Approval".
+ */
+export interface Approval {
+  server: NamePattern;
+  /**
+   * A semver range of the approved versions, e.g. `^1.2.0`, or an exact version (`0.0.0-unversioned` for an unversioned listing).
+   */
+  versions: string;
+  /**
+   * GitHub login of the policy owner who approved.
+   */
+  by: string;
+  /**
+   * When it was approved (RFC 3339 date-time).
+   */
+  at: string;
+  /**
+   * Number of the approval request issue in the catalog repository.
+   */
+  issue: number;
+  /**
+   * The group the approval is for; without it, for everyone under this policy.
+   */
+  group?: string;
+}
+/**
+ * A group's overrides: each rule set here replaces the base rule, except `deny`, `denyCapabilities`, `requireApproval.approved` and `autoInstall`, which add to it.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "PolicyGroup".
+ */
+export interface PolicyGroup {
+  /**
+   * Who the group is for, shown by the installer and on the site.
+   */
+  description?: string;
+  allow?: Selector;
+  deny?: Selector;
+  minTrust?: TrustLevel;
+  /**
+   * Worst scan verdict allowed: `pass` allows only clean bundles; `review` also allows bundles whose findings a maintainer acknowledged.
+   */
+  maxScanVerdict?: 'pass' | 'review';
+  /**
+   * Refuse artifacts without a valid catalog signature (sigstore or key).
+   */
+  requireCatalogSignature?: boolean;
+  /**
+   * Refuse `.mcpb` bundles that the publisher did not sign with `mcpb sign`.
+   */
+  requirePublisherSignature?: boolean;
+  /**
+   * Package types allowed; omit to allow all.
+   *
+   * Items: A package registry type.
+   */
+  registryTypes?: ('npm' | 'pypi' | 'oci' | 'nuget' | 'mcpb')[];
+  /**
+   * Runtimes a local package may need; omit to allow all. A bundle needs its manifest's `server.type` (`uv` counts as `python`), npm packages `node`, PyPI packages `python`, OCI images `docker`, NuGet packages `dotnet`. Hosted servers need none.
+   *
+   * Items: A runtime.
+   */
+  runtimes?: ('node' | 'python' | 'binary' | 'docker' | 'dotnet')[];
+  /**
+   * MCP transports allowed, for packages (`transport.type`) and hosted servers alike; omit to allow all. `["stdio"]` allows only local servers.
+   *
+   * Items: A transport.
+   */
+  transports?: ('stdio' | 'streamable-http' | 'sse')[];
+  /**
+   * Whether remote (hosted) servers may be configured.
+   */
+  allowRemotes?: boolean;
+  /**
+   * Whether listings imported without an upstream version (`0.0.0-unversioned`) or packages without a pinned version may be installed.
+   */
+  allowUnversioned?: boolean;
+  denyCapabilities?: DenyCapabilities;
+  /**
+   * A version must have been published at least this many days ago (a cooling-off period for new releases).
+   */
+  minAgeDays?: number;
+  /**
+   * `false` refuses semver prereleases (`1.2.0-beta.1`). The unversioned placeholder `0.0.0-unversioned` is ruled by `allowUnversioned` instead.
+   */
+  allowPrereleases?: boolean;
+  /**
+   * `false` refuses deprecated versions and versions of deprecated servers.
+   */
+  allowDeprecated?: boolean;
+  requireApproval?: RequireApproval;
+  /**
+   * Servers `installer onboard` installs for everyone under this policy (in a group: for that group, in addition to the base list), each as `name` or `name@range`. The policy still decides: a denied one is reported, not installed.
+   *
+   * Items: A server name, optionally with `@` and a semver range.
+   */
+  autoInstall?: string[];
+}
+/**
+ * `report.json` of `catalog pr-report --out DIR`: what the unprivileged `pull_request` job found for one pull request. The privileged `workflow_run` job (`catalog pr-comment`) renders the comment and sets the labels from it alone, and treats it as untrusted input: every string and list is capped here.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "PrReport".
+ */
+export interface PrReport {
+  /**
+   * Version of this format.
+   */
+  schemaVersion: 1;
+  /**
+   * The pull request the report is about, from the `pull_request` event.
+   */
+  pullRequest: {
+    /**
+     * The pull request's number.
+     */
+    number: number;
+    author: PrLogin;
+    headSha: PrSha;
+    baseSha: PrSha;
+  };
+  /**
+   * True when nothing fails the check.
+   */
+  ok: boolean;
+  /**
+   * How many problems fail the check.
+   */
+  errors: number;
+  /**
+   * How many problems do not.
+   */
+  warnings: number;
+  /**
+   * One entry per server whose listing, tools.json or README.md the pull request changed.
+   *
+   * @maxItems 50
+   */
+  servers: ServerChange[];
+  /**
+   * The review files the pull request changed.
+   *
+   * @maxItems 100
+   */
+  reviews: ReviewChange[];
+  /**
+   * Every problem found (at most 200; `errors` and `warnings` count all of them).
+   *
+   * @maxItems 200
+   */
+  issues: ReportIssue[];
+  /**
+   * The managed labels to add and to remove (a later push can take one away).
+   */
+  labels: {
+    /**
+     * Labels the pull request gets.
+     */
+    add: PrLabel[];
+    /**
+     * Managed labels it must not have.
+     */
+    remove: PrLabel[];
+  };
+  /**
+   * Where the built pages are in the report folder (uploaded with it as an artifact), or why none were built.
+   */
+  preview?: {
+    dir?: PrShortText;
+    skipped?: PrText;
+  };
+}
+/**
+ * What the pull request does to one server.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ServerChange".
+ */
+export interface ServerChange {
+  name: PrShortText;
+  /**
+   * `new-server`: no version existed on the base branch; `new-version`: versions were added to a server that had some; `changed`: only tools.json or README.md changed.
+   */
+  change: 'new-server' | 'new-version' | 'changed';
+  /**
+   * The versions the pull request adds.
+   *
+   * @maxItems 20
+   */
+  versions: PrShortText[];
+  previousVersion?: PrShortText;
+  title?: PrShortText;
+  description?: PrText;
+  /**
+   * Problems in this server's files that fail the check.
+   */
+  errors: number;
+  /**
+   * Problems that do not.
+   */
+  warnings: number;
+  /**
+   * What the site's install box shows for the newest version: the installer command, and the client config of the first launch a client can take in its config file.
+   */
+  install?: {
+    label: PrShortText;
+    /**
+     * The installer command, as the site shows it.
+     */
+    command: string;
+    client?: PrShortText;
+    /**
+     * The config file holding just this server.
+     */
+    snippet?: string;
+  };
+  /**
+   * The tools of the newest version, as the site lists them (from tools.json, else the bundle's manifest).
+   *
+   * @maxItems 100
+   *
+   * Items: One tool.
+   */
+  tools: {
+    name: PrShortText;
+    description?: PrText;
+  }[];
+  /**
+   * Each mcpb package of the added versions, fetched and scanned.
+   *
+   * @maxItems 40
+   */
+  packages: PackageCheck[];
+  page?: PrShortText;
+}
+/**
+ * One bundle: its scan, digest, signature, and its tools against the previous version's.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "PackageCheck".
+ */
+export interface PackageCheck {
+  version: PrShortText;
+  /**
+   * Index of the package in `packages`.
+   */
+  index: number;
+  source: PrShortText;
+  unavailable?: PrText;
+  verdict?: Verdict;
+  ruleset?: PrShortText;
+  /**
+   * SHA-256 of the bundle.
+   */
+  sha256?: string;
+  /**
+   * Size in bytes.
+   */
+  size?: number;
+  /**
+   * The scanner's findings (at most 50).
+   *
+   * @maxItems 50
+   *
+   * Items: One finding.
+   */
+  findings?: {
+    /**
+     * Rule id.
+     */
+    rule: string;
+    severity: FindingSeverity;
+    file: PrShortText;
+    message: PrText;
+    /**
+     * A `review` finding that catalog/curation/ acknowledges for this version.
+     */
+    acknowledged: boolean;
+  }[];
+  /**
+   * How many findings there are in all.
+   */
+  findingCount?: number;
+  /**
+   * What the publisher's own code and the bundled dependencies can do.
+   */
+  capabilities?: {
+    /**
+     * Of the publisher's code.
+     */
+    own: Capability[];
+    /**
+     * Of bundled third-party packages.
+     */
+    dependencies: Capability[];
+  };
+  /**
+   * The publisher's own `mcpb sign` signature.
+   */
+  signature?: {
+    /**
+     * A signature block is present.
+     */
+    signed: boolean;
+    /**
+     * It verifies.
+     */
+    valid: boolean;
+    /**
+     * Its signer is a trusted publisher.
+     */
+    trusted: boolean;
+    signer?: PrShortText;
+    error?: PrText;
+  };
+  /**
+   * The bundle's tools against the previous version's pins (the rug-pull check); absent when there is no previous version with a readable bundle.
+   */
+  toolChanges?: {
+    against: PrShortText;
+    added: ToolNames;
+    removed: ToolNames;
+    changed: ToolNames;
+  };
+}
+/**
+ * One changed review file.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ReviewChange".
+ */
+export interface ReviewChange {
+  file: PrShortText;
+  server: PrShortText;
+  login: PrShortText;
+  /**
+   * The rating given.
+   */
+  rating?: number;
+  /**
+   * No error in this file.
+   */
+  ok: boolean;
+}
+/**
+ * One problem, as `catalog validate --json` reports it, with the message capped.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ReportIssue".
+ */
+export interface ReportIssue {
+  /**
+   * Stable kebab-case id of the rule.
+   */
+  code: string;
+  /**
+   * `error` fails the check.
+   */
+  severity: 'error' | 'warning';
+  file: PrShortText;
+  path: PrShortText;
+  /**
+   * 1-based line, when known.
+   */
+  line?: number;
+  /**
+   * 1-based column, when known.
+   */
+  column?: number;
+  message: PrText;
 }
 /**
  * `catalog/reviews/<namespace>/<name>/<github-login>.json`: one review per person per server. The file name is the reviewer's GitHub login, and only that login may write it.
@@ -1455,6 +2261,11 @@ export interface ServerRecord {
    */
   tags: string[];
   source?: ServerSource;
+  origin?: Origin;
+  /**
+   * Other sources that give this server too and lost the merge, highest priority first.
+   */
+  alsoIn?: SourceAlternative[];
   /**
    * SPDX licence expression of the server's code.
    */
