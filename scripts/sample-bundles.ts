@@ -143,10 +143,24 @@ export function sampleListing(sample: SampleBundle, version: string, bundlePath:
 
 const sha256Of = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
+/**
+ * Whether the sample bundles were removed as a whole, bundles and listings (what
+ * `catalog init-fork` does in a private fork): then there is nothing to rebuild or compare. One
+ * missing while others remain is still drift.
+ */
+export function sampleBundlesRemoved(): boolean {
+  return SAMPLE_BUNDLES.every((sample) => {
+    const paths = sampleBundlePaths(sample);
+    return !existsSync(paths.committed) && !existsSync(paths.listing);
+  });
+}
+
 if (import.meta.main) {
   const check = process.argv.includes('--check');
   let drift = 0;
-  for (const sample of SAMPLE_BUNDLES) {
+  const removed = check && sampleBundlesRemoved();
+  if (removed) console.log('sample bundles: removed from this catalog (init-fork); nothing to check.');
+  for (const sample of removed ? [] : SAMPLE_BUNDLES) {
     const paths = sampleBundlePaths(sample);
     if (!existsSync(paths.built)) throw new Error(`${paths.built} is missing: run npm run bundles:build first.`);
     const sha256 = sha256Of(paths.built);
