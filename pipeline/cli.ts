@@ -34,6 +34,54 @@ Commands:
   (--root defaults to the current directory; its catalog.config.json may list trustedPublishers.)
 `;
 
+/**
+ * The commands that take their own argv: each module parses it and exports its USAGE, so the
+ * help text and the parser live side by side. Loaded lazily, like the others.
+ */
+const MODULE_COMMANDS: Record<
+  string,
+  () => Promise<{ USAGE: string; run: (argv: string[]) => Promise<CommandResult> }>
+> = {
+  'init-fork': async () => {
+    const m = await import('./commands/init-fork.ts');
+    return { USAGE: m.USAGE, run: m.initForkCommand };
+  },
+  'pr-report': async () => {
+    const m = await import('./commands/pr-report.ts');
+    return { USAGE: m.USAGE, run: (argv) => m.prReportCommand(argv) };
+  },
+  'pr-comment': async () => {
+    const m = await import('./commands/pr-comment.ts');
+    return { USAGE: m.USAGE, run: (argv) => m.prCommentCommand(argv) };
+  },
+  'issue-form': async () => {
+    const m = await import('./commands/issue-form.ts');
+    return { USAGE: m.USAGE, run: (argv) => m.issueFormCommand(argv) };
+  },
+  'workflow-failure': async () => {
+    const m = await import('./commands/workflow-failure.ts');
+    return { USAGE: m.USAGE, run: (argv) => m.workflowFailureCommand(argv) };
+  },
+  'update-bot': async () => {
+    const m = await import('./commands/update-bot.ts');
+    return { USAGE: m.USAGE, run: (argv) => m.updateBotCommand(argv) };
+  },
+  reverify: async () => {
+    const m = await import('./commands/reverify.ts');
+    return { USAGE: m.USAGE, run: (argv) => m.reverifyCommand(argv) };
+  },
+  'review-threads': async () => {
+    const m = await import('./commands/review-threads.ts');
+    return { USAGE: m.USAGE, run: (argv) => m.reviewThreadsCommand(argv) };
+  },
+};
+
+/** The whole help text: the built-in commands, then each module command's own USAGE. */
+async function fullUsage(): Promise<string> {
+  const modules = await Promise.all(Object.values(MODULE_COMMANDS).map((load) => load()));
+  return `${USAGE}\nGitHub, sync and fork commands:\n${modules.map((m) => m.USAGE.trimEnd()).join('\n')}\n`;
+}
+
 /** The options of the commands that check publisher signatures. */
 const TRUST_OPTIONS = {
   json: { type: 'boolean' },
@@ -160,9 +208,12 @@ async function main(argv: string[]): Promise<CommandResult> {
     case undefined:
     case 'help':
     case '--help':
-      return { stdout: USAGE, exitCode: command ? 0 : 2 };
-    default:
-      throw new UsageError(`Unknown command "${command}".`);
+      return { stdout: await fullUsage(), exitCode: command ? 0 : 2 };
+    default: {
+      const load = MODULE_COMMANDS[command];
+      if (!load) throw new UsageError(`Unknown command "${command}".`);
+      return (await load()).run(rest);
+    }
   }
 }
 

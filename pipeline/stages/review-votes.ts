@@ -11,13 +11,44 @@
  */
 import type { GitHubAction } from '../core/github-actions.ts';
 import { markerComment } from '../core/github-actions.ts';
-import type { PublishedReview } from '../core/schema-types.gen.ts';
+import type { Curation, PublishedReview, Review } from '../core/schema-types.gen.ts';
+import type { LoadedCatalog } from './load.ts';
 
 export const REVIEW_THREAD_LABEL = 'review-thread';
 
 /** The marker of a review's thread: the server and the reviewer's login. */
 export function reviewThreadMarker(server: string, login: string): string {
   return `review-thread:${server}/${login.toLowerCase()}`;
+}
+
+/** Whether maintainers hid this login's review of the server (curation `hiddenReviews`); the site and index leave it out. */
+export function isHiddenReview(curation: Curation | undefined, login: string): boolean {
+  return (curation?.hiddenReviews ?? []).some((h) => h.login.toLowerCase() === login.toLowerCase());
+}
+
+/** Every review in the catalog that is published: valid JSON, and not hidden by curation. */
+export function publishedReviews(catalog: LoadedCatalog): ReviewRef[] {
+  const curation = new Map<string, Curation>();
+  for (const file of catalog.files)
+    if (file.location.kind === 'curation' && file.json?.value)
+      curation.set(file.location.server, file.json.value as Curation);
+  const reviews: ReviewRef[] = [];
+  for (const file of catalog.files) {
+    if (file.location.kind !== 'review' || !file.json?.value) continue;
+    const { server, login } = file.location;
+    if (isHiddenReview(curation.get(server), login)) continue;
+    const review = file.json.value as Review;
+    reviews.push({
+      server,
+      review: {
+        login,
+        rating: review.rating,
+        version: review.version,
+        ...(review.title ? { title: review.title } : {}),
+      },
+    });
+  }
+  return reviews;
 }
 
 export interface ReviewRef {
