@@ -178,8 +178,21 @@ export async function scenario(): Promise<Scenario> {
 }
 
 /** The recorded pull_request event, for this pull request. */
-export async function pullRequestEvent(pr: { number: number; author: string; headSha: string; baseSha: string }) {
+export async function pullRequestEvent(pr: {
+  number: number;
+  author: string;
+  headSha: string;
+  baseSha: string;
+  /** The head branch and the repository it is in (`owner/name`); the recorded fork's by default. */
+  head?: { ref: string; repository: string };
+}) {
   const event = JSON.parse(await readFile(new URL('pull_request.synchronize.json', EVENTS), 'utf8'));
+  if (pr.head) {
+    event.pull_request.head.ref = pr.head.ref;
+    event.pull_request.head.label = `${pr.head.repository.split('/')[0]}:${pr.head.ref}`;
+    event.pull_request.head.repo.full_name = pr.head.repository;
+    event.pull_request.head.repo.fork = pr.head.repository !== event.pull_request.base.repo.full_name;
+  }
   event.number = pr.number;
   event.pull_request.number = pr.number;
   event.pull_request.user.login = pr.author;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DnsAnswer } from '../test-support/dns-server.ts';
 import { tempDir } from '../test-support/fixtures.ts';
 import { markerComment } from '../core/github-actions.ts';
-import { validateSchema, type SchemaKind } from '../core/schema-validator.ts';
+import { validateSchema } from '../core/schema-validator.ts';
 import type { PrReport } from '../core/schema-types.gen.ts';
 import { COMMENT_MARKER } from '../stages/pr-report.ts';
 import { prCommentCommand } from './pr-comment.ts';
@@ -46,9 +46,19 @@ function openPull(author: string): number {
 }
 
 /** pr-report as the pull_request job runs it. */
-async function check(s: Scenario, author: string, options: { number?: number; pages?: boolean } = {}) {
+async function check(
+  s: Scenario,
+  author: string,
+  options: { number?: number; pages?: boolean; head?: { ref: string; repository: string } } = {},
+) {
   const number = options.number ?? openPull(author);
-  const event = await pullRequestEvent({ number, author, headSha: headOf(doubles.github, number), baseSha: s.baseSha });
+  const event = await pullRequestEvent({
+    number,
+    author,
+    headSha: headOf(doubles.github, number),
+    baseSha: s.baseSha,
+    ...(options.head ? { head: options.head } : {}),
+  });
   const out = join(await tempDir('pr-report-'), 'report');
   const result = await prReportCommand(
     [
@@ -88,7 +98,7 @@ describe('pr-report: namespace ownership', () => {
     expect(report.ok).toBe(false);
     expect(comment).toContain('namespace-not-owned');
     expect(stdout).toMatch(/1\.1\.0\.json:\d+:\d+ error namespace-not-owned \/name/);
-    expect(validateSchema('pr-report' as SchemaKind, report)).toEqual([]);
+    expect(validateSchema('pr-report', report)).toEqual([]);
   });
 
   it('lets a member of the GitHub organisation io.github.<org> publish there', async () => {
@@ -116,6 +126,37 @@ describe('pr-report: namespace ownership', () => {
     const message = other.report.issues[0]!.message;
     expect(message).toContain('mcp-catalog-owner=mallory');
     expect(message).toContain('.well-known/mcp-catalog-owners.json');
+  });
+});
+
+describe('pr-report: pull requests the issue-forms workflow opens', () => {
+  const BOT = 'github-actions[bot]';
+
+  it("are checked for the issue's author: the submitter owns the listing, the bot does not", async () => {
+    const s = await scenario();
+    await newVersion(s);
+    const issue = doubles.github.seedIssue({ user: 'alice', title: 'Submit a server', body: 'x', labels: [] });
+    const head = { ref: `issue-form/${issue}`, repository: 'acme/catalog' };
+    const result = await check(s, BOT, { head });
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(result.report.pullRequest).toMatchObject({ author: BOT, onBehalfOf: 'alice', fromIssue: issue });
+    expect(result.comment).toContain(`#${issue}`);
+    expect(validateSchema('pr-report', result.report)).toEqual([]);
+
+    const stranger = doubles.github.seedIssue({ user: 'mallory', title: 'Submit a server', body: 'x', labels: [] });
+    const other = await check(s, BOT, { head: { ref: `issue-form/${stranger}`, repository: 'acme/catalog' } });
+    expect(where(other.report)).toEqual([`namespace-not-owned ${V11} /name`]);
+  });
+
+  it('speak for nobody when the branch is in a fork, or the author is not the bot', async () => {
+    const s = await scenario();
+    await newVersion(s);
+    const issue = doubles.github.seedIssue({ user: 'alice', title: 'Submit a server', body: 'x', labels: [] });
+    const fork = await check(s, BOT, { head: { ref: `issue-form/${issue}`, repository: 'mallory/catalog' } });
+    expect(where(fork.report)).toEqual([`namespace-not-owned ${V11} /name`]);
+    expect(fork.report.pullRequest.onBehalfOf).toBeUndefined();
+    const person = await check(s, 'mallory', { head: { ref: `issue-form/${issue}`, repository: 'acme/catalog' } });
+    expect(where(person.report)).toEqual([`namespace-not-owned ${V11} /name`]);
   });
 });
 

@@ -31,7 +31,7 @@ import { classify } from '../core/layout.ts';
 import { annotate, formatIssue } from '../core/report.ts';
 import { REPO_ROOT } from '../core/schema-files.ts';
 import type { CatalogConfig, Review, ScanReport, ToolPin } from '../core/schema-types.gen.ts';
-import { validateSchema, type SchemaKind } from '../core/schema-validator.ts';
+import { validateSchema } from '../core/schema-validator.ts';
 import { scanBundleFile } from '../scan/scan-file.ts';
 import {
   acknowledgementsByServer,
@@ -55,7 +55,8 @@ import {
 } from '../stages/pr-report.ts';
 import { declaredToolsByServer, scanArtifacts, SCANNER_SOURCES } from '../stages/scan-artifacts.ts';
 import { UsageError, type CommandResult } from './args.ts';
-import { validate, type OwnershipLookups } from './validate.ts';
+import { ISSUE_FORM_AUTHOR } from '../stages/validate.ts';
+import { defaultLookups, validate, type OwnershipLookups } from './validate.ts';
 
 export const USAGE = `  pr-report --event FILE --out DIR [--root DIR] [--base-root DIR] [--changed-since SHA]
             [--osv-url URL | --offline] [--no-pages]
@@ -99,15 +100,17 @@ export async function prReportCommand(argv: string[], deps: PrReportDeps = {}): 
   const now = deps.now ?? new Date();
 
   // 1–2. load and validate, with the ownership facts looked up for the author.
+  const lookups = deps.lookups ?? defaultLookups();
+  const acting = await actingAuthor(pullRequest, lookups);
   const validation = await validate({
     root,
     changedSince: values['changed-since'] ?? pullRequest.baseSha,
-    author: pullRequest.author,
-    ...(deps.lookups ? { lookups: deps.lookups } : {}),
+    author: acting.login,
+    lookups,
   });
   const { catalog } = validation;
   const changes = validation.changes!;
-  const issues = [...validation.issues];
+  const issues = [...validation.issues, ...acting.issues];
   const servers = changedServers(changes, catalog.inventory);
 
   // 3–5. fetch and scan each new bundle, with the previous version's pins for the rug-pull check.
@@ -182,8 +185,12 @@ export async function prReportCommand(argv: string[], deps: PrReportDeps = {}): 
       }
   }
 
+  const { headRef: _headRef, sameRepository: _same, ...pullRequestFacts } = pullRequest;
   const report = buildReport({
-    pullRequest,
+    pullRequest: {
+      ...pullRequestFacts,
+      ...(acting.fromIssue ? { onBehalfOf: acting.login, fromIssue: acting.fromIssue } : {}),
+    },
     changes,
     issues,
     servers: servers.map((s): ReportInput['servers'][number] => {
@@ -200,7 +207,7 @@ export async function prReportCommand(argv: string[], deps: PrReportDeps = {}): 
     preview,
   });
   // What this command writes, the privileged job will check: fail here first if it would not pass.
-  const invalid = validateSchema('pr-report' as SchemaKind, report);
+  const invalid = validateSchema('pr-report', report);
   if (invalid.length > 0)
     throw new Error(
       `pr-report: the report does not match its schema: ${invalid.map((f) => `${f.path} ${f.message}`).join('; ')}`,
@@ -215,13 +222,19 @@ export async function prReportCommand(argv: string[], deps: PrReportDeps = {}): 
   const errors = issues.filter((i) => i.severity === 'error').length;
   const stdout = [
     ...issues.map(formatIssue),
-    `pull request #${pullRequest.number} by ${pullRequest.author}: ${servers.length} server${servers.length === 1 ? '' : 's'}, ${report.reviews.length} review${report.reviews.length === 1 ? '' : 's'}; ${errors} error${errors === 1 ? '' : 's'}, ${issues.length - errors} warning${issues.length - errors === 1 ? '' : 's'}; labels: ${report.labels.add.join(', ') || 'none'}. Report in ${out}.`,
+    `pull request #${pullRequest.number} by ${pullRequest.author}${acting.fromIssue ? ` for ${acting.login} (issue #${acting.fromIssue})` : ''}: ${servers.length} server${servers.length === 1 ? '' : 's'}, ${report.reviews.length} review${report.reviews.length === 1 ? '' : 's'}; ${errors} error${errors === 1 ? '' : 's'}, ${issues.length - errors} warning${issues.length - errors === 1 ? '' : 's'}; labels: ${report.labels.add.join(', ') || 'none'}. Report in ${out}.`,
   ].join('\n');
   return { stdout, exitCode: failing ? 1 : 0 };
 }
 
+type PullRequestFacts = Omit<PrReport['pullRequest'], 'onBehalfOf' | 'fromIssue'> & {
+  headRef?: string;
+  /** Whether the head branch is in the base repository (not a fork). */
+  sameRepository: boolean;
+};
+
 /** The pull request as the `pull_request` event describes it (GitHub wrote this file, not the PR). */
-async function readPullRequestEvent(path: string): Promise<PrReport['pullRequest']> {
+async function readPullRequestEvent(path: string): Promise<PullRequestFacts> {
   const size = (await stat(path)).size;
   if (size > EVENT_LIMIT) throw new UsageError(`--event ${path}: ${size} bytes is too large for an event payload.`);
   const event: unknown = JSON.parse(await readFile(path, 'utf8'));
@@ -239,7 +252,55 @@ async function readPullRequestEvent(path: string): Promise<PrReport['pullRequest
     throw new UsageError(
       `--event ${path} is not a pull_request event (pull_request.number, user.login, head.sha, base.sha).`,
     );
-  return { number, author: user.login, headSha: head.sha, baseSha: base.sha };
+  const headRepo = isObject(head.repo) ? head.repo.full_name : undefined;
+  const baseRepo = isObject(base.repo) ? base.repo.full_name : undefined;
+  return {
+    number,
+    author: user.login,
+    headSha: head.sha,
+    baseSha: base.sha,
+    ...(typeof head.ref === 'string' ? { headRef: head.ref } : {}),
+    sameRepository: typeof headRepo === 'string' && headRepo === baseRepo,
+  };
+}
+
+/** The branch the issue-forms workflow opens a pull request from: `issue-form/<issue number>`. */
+const ISSUE_FORM_BRANCH = /^issue-form\/([1-9][0-9]{0,9})$/;
+
+/**
+ * Whom the pull request speaks for. A pull request the issue-forms workflow opened (by
+ * ISSUE_FORM_AUTHOR, from this repository's `issue-form/<n>` branch) speaks for the author of
+ * issue n, looked up through the API: the form's submitter owns the listing, not the bot. Only a
+ * workflow of this repository can open a pull request as that bot from a branch here, so a fork
+ * cannot borrow anyone's identity by naming its branch so. Any other pull request speaks for its
+ * author.
+ */
+async function actingAuthor(
+  pr: { author: string; headRef?: string; sameRepository: boolean },
+  lookups: OwnershipLookups,
+): Promise<{ login: string; fromIssue?: number; issues: Issue[] }> {
+  const issue = pr.headRef?.match(ISSUE_FORM_BRANCH)?.[1];
+  if (pr.author.toLowerCase() !== ISSUE_FORM_AUTHOR || !pr.sameRepository || !issue)
+    return { login: pr.author, issues: [] };
+  const failed = (why: string): { login: string; issues: Issue[] } => ({
+    login: pr.author,
+    issues: [
+      {
+        code: 'ownership-lookup-failed',
+        severity: 'error',
+        file: pr.headRef!,
+        path: '',
+        message: `This pull request was opened from issue #${issue}, whose author could not be looked up (${why}); re-run the check.`,
+      },
+    ],
+  });
+  if (!lookups.github) return failed('no GitHub access: GITHUB_TOKEN and GITHUB_REPOSITORY are not set');
+  try {
+    const login = (await lookups.github.issue(Number(issue))).author.login;
+    return { login, fromIssue: Number(issue), issues: [] };
+  } catch (error) {
+    return failed((error as Error).message);
+  }
 }
 
 function configOf(catalog: LoadedCatalog) {

@@ -1650,6 +1650,11 @@ export interface PrReport {
     author: PrLogin;
     headSha: PrSha;
     baseSha: PrSha;
+    onBehalfOf?: PrLogin;
+    /**
+     * The issue form the pull request was opened from (its branch is `issue-form/<n>`).
+     */
+    fromIssue?: number;
   };
   /**
    * True when nothing fails the check.

@@ -312,6 +312,11 @@ export function renderComment(report: PrReport): string {
       `${report.warnings ? `; ${report.warnings} warning${report.warnings === 1 ? '' : 's'}` : ''}. ` +
       'This comment is updated on every push.',
   );
+  if (pr.onBehalfOf && pr.fromIssue)
+    out.push(
+      '',
+      `Opened from the issue form in #${pr.fromIssue}: ownership and authorship were checked for ${md(pr.onBehalfOf)}, the issue's author.`,
+    );
   for (const server of report.servers) out.push('', ...renderServer(server));
   if (report.reviews.length > 0) {
     out.push('', '### Reviews', '', '| Review | Reviewer | Rating | Check |', '|---|---|---|---|');
