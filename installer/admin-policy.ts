@@ -17,7 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import type { PolicyOverlay } from '../pipeline/core/policy.ts';
 import type { AdminPolicy } from '../pipeline/core/schema-types.gen.ts';
-import { validateSchema, type SchemaKind } from '../pipeline/core/schema-validator.ts';
+import { validateSchema } from '../pipeline/core/schema-validator.ts';
 import { InstallerError } from './errors.ts';
 import type { PinnedIdentity } from './pin.ts';
 
@@ -61,8 +61,7 @@ export async function readAdminPolicy(file: string): Promise<AdminState> {
   } catch (error) {
     return invalid(file, '', `it is not JSON (${(error as Error).message})`);
   }
-  // 'admin-policy' is a schema of schemas/ like the others; SchemaKind lists it once the lead adds it.
-  const problems = validateSchema('admin-policy' as SchemaKind, value);
+  const problems = validateSchema('admin-policy', value);
   if (problems.length) {
     const first = problems[0]!;
     return invalid(

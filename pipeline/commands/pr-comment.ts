@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GitHubRepo } from '../adapters/github-repo.ts';
 import { isObject } from '../core/guards.ts';
-import { validateSchema, type SchemaKind } from '../core/schema-validator.ts';
+import { validateSchema } from '../core/schema-validator.ts';
 import { feedbackPlan, type PrReport } from '../stages/pr-report.ts';
 import { UsageError, type CommandResult } from './args.ts';
 
@@ -60,7 +60,7 @@ export async function prCommentCommand(argv: string[], deps: PrCommentDeps = {})
     } catch {
       throw new ReportRefused(`${file} is not JSON.`);
     }
-    const problems = validateSchema('pr-report' as SchemaKind, report);
+    const problems = validateSchema('pr-report', report);
     if (problems.length > 0)
       throw new ReportRefused(
         `${file} does not match schemas/pr-report.schema.json: ${problems

@@ -20,7 +20,9 @@ export type SchemaKind =
   | 'validation-report'
   | 'scan-report'
   | 'index'
-  | 'server-record';
+  | 'server-record'
+  | 'admin-policy'
+  | 'pr-report';
 
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default ?? formatsPlugin) as unknown as (

@@ -13,6 +13,7 @@ import {
   type DomainProof,
 } from '../core/domain-proof.ts';
 import { resolveConfig, type ResolvedConfig } from '../core/config.ts';
+import { checkPolicy } from '../core/policy.ts';
 import { toIssue, sortIssues, pointer, type Finding, type Issue } from '../core/issues.ts';
 import { classify, type CatalogPath } from '../core/layout.ts';
 import { isObject } from '../core/guards.ts';
@@ -23,6 +24,7 @@ import type {
   CatalogConfig,
   Curation,
   Listing,
+  Policy,
   Review,
   ServerStatus,
   DeclaredCapabilities,
@@ -220,7 +222,8 @@ function checkFile(file: CatalogFile, context: Context): Finding[] {
   const findings = [...file.json.findings];
   const { value } = file.json;
   if (value === undefined) return findings;
-  findings.push(...(location.kind === 'config' ? context.configSchemaFindings : validateSchema(schema, value)));
+  const schemaFindings = location.kind === 'config' ? context.configSchemaFindings : validateSchema(schema, value);
+  findings.push(...schemaFindings);
   if (!isObject(value)) return findings;
   switch (location.kind) {
     case 'listing':
@@ -247,6 +250,8 @@ function checkFile(file: CatalogFile, context: Context): Finding[] {
           message: `Policy file names are kebab-case ids, like "strict-enterprise.json"; rename "${location.policy}.json".`,
         });
       }
+      // What a schema cannot say (version ranges, group references, placeholders), once its shape is right.
+      if (schemaFindings.length === 0) findings.push(...checkPolicy(value as unknown as Policy));
       break;
     case 'config':
       findings.push(...checkConfig(value as CatalogConfig, context));
