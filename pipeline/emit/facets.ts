@@ -21,7 +21,7 @@ export interface ServerFacets {
   transports: ('local' | 'remote')[];
   /** Platforms it runs on; every platform unless a bundle restricts them. */
   platforms: Platform[];
-  /** Where the listing came from: the upstream registry it was imported from, or `catalog`. */
+  /** Where the listing came from: the merge source it came from (`origin`), else the upstream registry it was imported from, else `catalog`. */
   source: string;
   /** GitHub stars, when fetched. */
   stars?: number;
@@ -73,7 +73,7 @@ export function serverFacets(server: IndexServer, record: ServerRecord | undefin
     transports,
     // Remote-only servers and packages without a bundle manifest run wherever their client does.
     platforms: platforms ? PLATFORMS.filter((p) => platforms.has(p)) : [...PLATFORMS],
-    source: server.source?.importedFrom ?? 'catalog',
+    source: server.origin ?? server.source?.importedFrom ?? 'catalog',
     ...(stars ? { stars: stars.value } : {}),
     ...(downloaded !== undefined ? { downloads: downloaded } : {}),
     ...(latest ? { updated: latest.publishedAt.slice(0, 10) } : {}),

@@ -137,6 +137,8 @@ export interface HomeProps {
   featured: Card[];
   recent: Card[];
   categories: CategoryLink[];
+  /** Merge sources whose last read failed: their servers are a kept copy (docs/sources.md). */
+  staleSources: { name: string; since: string; reason: string; lastGoodAt?: string; servers: number }[];
 }
 
 export interface BrowseProps {
@@ -337,6 +339,10 @@ export interface DetailProps {
   reviews: ReviewView[];
   writeReviewHref?: string;
   policies: { name: string; href: string; decision: Decision; reasons: string[]; requestUrl?: string }[];
+  /** The merge source the server came from, with its state; absent for the catalog's own listings. */
+  origin?: { name: string; url?: string; stale?: { since: string; reason: string }; lastGoodAt?: string };
+  /** Other sources that give it too and lost the merge. */
+  alsoIn: { source: string; version: string }[];
   similar: Card[];
   recordHref: string;
   compareHref: string;
@@ -475,6 +481,19 @@ export function buildPages(input: SiteInput): Page[] {
         .map(cardOf),
       recent: recent.map(cardOf),
       categories: categoryLinks,
+      staleSources: (index.sources ?? []).flatMap((s) =>
+        s.stale
+          ? [
+              {
+                name: s.name,
+                since: s.stale.since,
+                reason: s.stale.reason,
+                ...(s.lastGoodAt ? { lastGoodAt: s.lastGoodAt } : {}),
+                servers: s.servers,
+              },
+            ]
+          : [],
+      ),
     },
   });
 
@@ -757,12 +776,10 @@ function branchOf(input: SiteInput): string {
 export function policySubject(server: IndexServer, record: ServerRecord | undefined): PolicySubject {
   const version = server.versions.find((v) => v.version === server.latest) ?? server.versions[0]!;
   const recordVersion = record?.versions.find((v) => v.version === version.version);
-  // The source a listing came from, once the index carries it (absent: the catalog's own listings).
-  const origin = (server as { origin?: unknown }).origin;
   return {
     server: { name: server.name, trust: server.trust, category: server.category, status: server.status },
     version,
-    ...(typeof origin === 'string' ? { origin } : {}),
+    ...(server.origin ? { origin: server.origin } : {}),
     ...(recordVersion ? { record: recordVersion } : {}),
   };
 }
@@ -1078,9 +1095,25 @@ function detailProps(
     })),
     ...(writeReviewHref ? { writeReviewHref } : {}),
     policies: context.policies,
+    ...originOf(server, input.index),
+    alsoIn: server.alsoIn ?? [],
     similar: context.similar,
     recordHref: `${base}${server.detail.path}`,
     compareHref: `${base}compare/?s=${encodeURIComponent(server.name)}`,
+  };
+}
+
+/** The server's merge source and that source's state, from the index's `sources`. */
+function originOf(server: IndexServer, index: SiteInput['index']): Pick<DetailProps, 'origin'> {
+  if (!server.origin) return {};
+  const state = index.sources?.find((s) => s.name === server.origin);
+  return {
+    origin: {
+      name: server.origin,
+      ...(state && httpsUrl(state.url) ? { url: state.url } : {}),
+      ...(state?.stale ? { stale: { since: state.stale.since, reason: state.stale.reason } } : {}),
+      ...(state?.lastGoodAt ? { lastGoodAt: state.lastGoodAt } : {}),
+    },
   };
 }
 
