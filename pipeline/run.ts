@@ -43,6 +43,8 @@ import { mergeSources, prepareSource, sourceConfigIssues, withSources } from './
 import { fetchStats, previousStats } from './stages/stats.ts';
 import { statsTargets } from './stages/stats-targets.ts';
 import { validateCatalog } from './stages/validate.ts';
+import { repositoryName, requireRepository } from './commands/github-env.ts';
+import { listReviewThreads } from './commands/review-threads.ts';
 import { indexSignatureHolds, verifyDist } from './commands/verify-dist.ts';
 import { buildInstaller } from '../installer/build.ts';
 
@@ -185,6 +187,14 @@ step(`sign: ${attested.signed} signed, ${attested.reused} reused;`);
 // 7. stats, with the last published value wherever a source fails.
 const etags = fileEtagCache(join(root, '.cache/github-etags.json'));
 if (values.stats) await etags.load();
+// Helpful votes are reactions on this repository's review threads: counted where the build runs
+// in the catalog's own repository (GITHUB_REPOSITORY and GITHUB_TOKEN, as in publish.yml).
+const reviewRepo =
+  values.stats && repositoryName(process.env) && process.env.GITHUB_TOKEN
+    ? requireRepository(process.env, 'build')
+    : undefined;
+if (values.stats && !reviewRepo)
+  log('stats: review votes not counted (no GITHUB_REPOSITORY and GITHUB_TOKEN); last counts kept');
 const stats = await fetchStats({
   servers: statsTargets(catalog),
   previous: previousStats(previousIndex),
@@ -195,6 +205,7 @@ const stats = await fetchStats({
           ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}),
         }),
         npm: createNpmDownloadsClient(),
+        ...(reviewRepo ? { reviewThreads: () => listReviewThreads(reviewRepo) } : {}),
       }
     : {},
   now,

@@ -10,18 +10,36 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fsCatalogReader } from '../adapters/catalog-fs.ts';
-import { GitHubRepoError } from '../adapters/github-repo.ts';
+import { GitHubRepoError, type GitHubRepo } from '../adapters/github-repo.ts';
 import { resolveConfig } from '../core/config.ts';
 import type { GitHubActionResult } from '../core/github-actions.ts';
 import type { CatalogConfig } from '../core/schema-types.gen.ts';
 import { loadCatalog } from '../stages/load.ts';
-import { planReviewThreads, publishedReviews, REVIEW_THREAD_LABEL, votesByMarker } from '../stages/review-votes.ts';
+import {
+  planReviewThreads,
+  publishedReviews,
+  REVIEW_THREAD_LABEL,
+  votesByMarker,
+  type ReviewThread,
+} from '../stages/review-votes.ts';
 import { UsageError, type CommandResult } from './args.ts';
 import { repositoryFromEnv } from './github-env.ts';
 
 export const USAGE = `  review-threads [--root DIR] [--max N] [--dry-run] [--json]
       Open the helpful-vote thread (an issue labelled review-thread) of each published review
       that has none, at most N a run (default 50). Needs GITHUB_TOKEN and GITHUB_REPOSITORY unless --dry-run.`;
+
+/**
+ * Every review thread of the repository, open or closed, with its reactions: one paged list. A
+ * thread is an issue that this command opened (a bot account) with the label, which only people
+ * with triage rights can apply: a look-alike issue someone else opens does not count.
+ */
+export async function listReviewThreads(repo: GitHubRepo): Promise<ReviewThread[]> {
+  const issues = await repo.listIssues({ labels: [REVIEW_THREAD_LABEL], state: 'all' });
+  return issues
+    .filter((issue) => !issue.isPullRequest && issue.author.type === 'Bot')
+    .map((issue) => ({ body: issue.body, url: issue.url, up: issue.reactions['+1'], down: issue.reactions['-1'] }));
+}
 
 export async function reviewThreadsCommand(
   argv: string[],
@@ -49,13 +67,7 @@ export async function reviewThreadsCommand(
 
   const catalog = await loadCatalog({ reader: fsCatalogReader(root) });
   const config = resolveConfig(catalog.config?.json?.value as CatalogConfig | undefined);
-  const threads = repo ? await repo.listIssues({ labels: [REVIEW_THREAD_LABEL], state: 'all' }) : [];
-  const existing = new Set(
-    votesByMarker(
-      threads.map((t) => ({ body: t.body, url: t.url, up: 0, down: 0 })),
-      new Date(),
-    ).keys(),
-  );
+  const existing = new Set(votesByMarker(repo ? await listReviewThreads(repo) : [], new Date()).keys());
   const base = config.baseUrl;
   const actions = planReviewThreads({
     reviews: publishedReviews(catalog),

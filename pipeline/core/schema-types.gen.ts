@@ -895,6 +895,12 @@ export interface ServerStats {
   stars?: StatValue;
   releaseDownloads?: StatValue;
   npmWeeklyDownloads?: StatValue;
+  /**
+   * Helpful votes on the server's published reviews, by the reviewer's login in lower case: what the next build keeps when GitHub does not answer. Each review of the server record carries its own as `helpful`.
+   */
+  reviewVotes?: {
+    [k: string]: HelpfulVotes;
+  };
 }
 /**
  * One figure and when it was fetched.
@@ -909,6 +915,30 @@ export interface StatValue {
   value: number;
   /**
    * When the source last answered with it.
+   */
+  asOf: string;
+}
+/**
+ * Helpful votes on one review: 👍 and 👎 reactions on its thread (a GitHub issue labelled `review-thread`), counted by the stats step.
+ *
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "HelpfulVotes".
+ */
+export interface HelpfulVotes {
+  /**
+   * 👍 reactions.
+   */
+  up: number;
+  /**
+   * 👎 reactions.
+   */
+  down: number;
+  /**
+   * URL of the thread where people react.
+   */
+  thread: string;
+  /**
+   * When GitHub last answered with these counts.
    */
   asOf: string;
 }
@@ -2407,30 +2437,10 @@ export interface PublishedReview {
    */
   publishedAt?: string;
   /**
-   * The reviewer's GitHub identity is proven: the review came through the issue form as its author, or the PR that added it was opened by that login.
+   * The review came through the review issue form, and GitHub confirmed that the issue was opened by this login.
    */
   verified?: boolean;
-  /**
-   * Helpful votes: 👍 and 👎 reactions on the review's thread (a GitHub issue or discussion), counted by the stats step; absent until first counted.
-   */
-  helpful?: {
-    /**
-     * 👍 reactions.
-     */
-    up: number;
-    /**
-     * 👎 reactions.
-     */
-    down: number;
-    /**
-     * URL of the thread where people react.
-     */
-    thread: string;
-    /**
-     * When GitHub last answered with these counts.
-     */
-    asOf?: string;
-  };
+  helpful?: HelpfulVotes;
 }
 /**
  * Optional `catalog/servers/<namespace>/<name>/tools.json`: the tools, prompts and resources the publisher declares for the server, shown on the detail page and searched. A bundle's own manifest, once scanned, takes precedence.

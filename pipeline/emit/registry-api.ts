@@ -435,6 +435,8 @@ function catalogMeta(
   version: RecordVersion,
   link: Linker,
 ): CatalogListingMeta {
+  // Votes per reviewer are the site's and the next build's business, not a registry client's.
+  const { reviewVotes: _votes, ...stats } = record.stats ?? {};
   const verdict = worst(version.artifacts.flatMap((a) => (a.scan ? [a.scan.verdict] : [])));
   return {
     detail: link(entry.detail.path),
@@ -447,7 +449,7 @@ function catalogMeta(
     ...(record.statusMessage !== undefined ? { statusMessage: record.statusMessage } : {}),
     ...(record.replacedBy !== undefined ? { replacedBy: record.replacedBy } : {}),
     rating: record.rating,
-    stats: record.stats ?? {},
+    stats,
     version: {
       status: version.status,
       ...(version.statusMessage !== undefined ? { statusMessage: version.statusMessage } : {}),

@@ -164,6 +164,48 @@ describe('buildModel', () => {
   });
 });
 
+describe('buildModel: reviews', () => {
+  it('leaves hidden reviews out of the rating and the record, marks form-submitted ones verified, and attaches votes', () => {
+    const review = (rating: number, extra: object = {}) => ({
+      rating,
+      body: 'Twenty characters or more of text.',
+      version: '1.0.0',
+      ...extra,
+    });
+    const catalog = catalogOf({
+      'catalog/servers/io.github.a/one/1.0.0.json': listing('io.github.a/one', '1.0.0'),
+      'catalog/reviews/io.github.a/one/Alice.json': review(5, { submittedVia: { issue: 12 } }),
+      'catalog/reviews/io.github.a/one/bob.json': review(3),
+      'catalog/reviews/io.github.a/one/mallory.json': review(1),
+      'catalog/curation/io.github.a/one.json': {
+        hiddenReviews: [{ login: 'Mallory', reason: 'advertising', by: 'maintainer' }],
+      },
+    });
+    const votes = { up: 4, down: 1, thread: 'https://github.com/a/catalog/issues/3', asOf: NOW.toISOString() };
+    const { index, records } = buildModel({
+      catalog,
+      config: resolveConfig(undefined),
+      targets: [],
+      artifacts: new Map(),
+      stats: new Map([['io.github.a/one', { reviewVotes: { alice: votes } }]]),
+      previous: undefined,
+      addedAt: new Map(),
+      now: NOW,
+      validityMs: 86_400_000,
+    });
+    const record = records.get('io.github.a/one')!;
+    expect(record.rating).toEqual({ average: 4, count: 2, histogram: [0, 0, 1, 0, 1] });
+    expect(index.servers[0]!.rating.count).toBe(2);
+    expect(record.reviews.map((r) => [r.login, r.verified ?? false, r.helpful?.up ?? null])).toEqual([
+      ['Alice', true, 4],
+      ['bob', false, null],
+    ]);
+    expect(record.reviews[0]).not.toHaveProperty('submittedVia');
+    expect(validateSchema('server-record', record)).toEqual([]);
+    expect(validateSchema('index', index)).toEqual([]);
+  });
+});
+
 describe('ratingOf and nextSerial', () => {
   it('sums reviews up, with no average when there are none', () => {
     expect(ratingOf([])).toEqual({ count: 0, histogram: [0, 0, 0, 0, 0] });

@@ -34,6 +34,7 @@ import type { EmittedFile } from '../emit/types.ts';
 import { isAcknowledged, type Acknowledgement, type BundleTarget } from './bundle-issues.ts';
 import type { LoadedCatalog } from './load.ts';
 import type { ServerOrigin, SourceReport } from './sources.ts';
+import { isHiddenReview } from './review-votes.ts';
 
 /** 1.1: `origin`, `alsoIn` and `sources` (merge sources, docs/sources.md). */
 export const SCHEMA_VERSION = '1.1.0';
@@ -131,7 +132,9 @@ export function buildModel(input: ModelInput): Model {
       ...(from?.origin ? { origin: from.origin } : {}),
       ...(from && from.alsoIn.length > 0 ? { alsoIn: from.alsoIn } : {}),
     };
-    const rating = ratingOf(server.reviews.map((r) => r.review.rating));
+    // A review hidden by maintainers (curation `hiddenReviews`) is not published; git keeps it.
+    const reviews = server.reviews.filter(({ login }) => !isHiddenReview(server.curation, login));
+    const rating = ratingOf(reviews.map((r) => r.review.rating));
     const stats = input.stats.get(name) ?? {};
     const source = sourceOf(head, meta);
     const serverStatus = server.status?.status === 'deprecated' ? 'deprecated' : 'active';
@@ -158,11 +161,19 @@ export function buildModel(input: ModelInput): Model {
       ...(meta.importedFrom ? { importedFrom: withoutVersioned(meta.importedFrom) } : {}),
       rating,
       stats,
-      reviews: server.reviews
+      reviews: reviews
         .sort((a, b) => compareVersions(b.review.version, a.review.version) || a.login.localeCompare(b.login))
         .map(({ login, path, review }) => {
-          const { $schema: _schema, ...rest } = review as Review & { $schema?: string };
-          return { login, ...rest, publishedAt: input.addedAt.get(path) ?? wholeSeconds(input.now).toISOString() };
+          const { $schema: _schema, submittedVia, ...rest } = review as Review & { $schema?: string };
+          const helpful = stats.reviewVotes?.[login.toLowerCase()];
+          return {
+            login,
+            ...rest,
+            publishedAt: input.addedAt.get(path) ?? wholeSeconds(input.now).toISOString(),
+            // The issue form's workflow checked through GitHub that the issue's author is this login.
+            ...(submittedVia ? { verified: true } : {}),
+            ...(helpful ? { helpful } : {}),
+          };
         }),
       ...(server.tools ? { tools: withoutSchema(server.tools) } : {}),
       versions,

@@ -63,7 +63,9 @@ describe('compareHelpful', () => {
   it('orders by net votes, then by all votes, then newest; uncounted is zero', () => {
     const at = (publishedAt: string, up?: number, down?: number) => ({
       publishedAt,
-      ...(up === undefined ? {} : { helpful: { up, down: down ?? 0, thread: 'https://github.com/o/r/issues/1' } }),
+      ...(up === undefined
+        ? {}
+        : { helpful: { up, down: down ?? 0, thread: 'https://github.com/o/r/issues/1', asOf: publishedAt } }),
     });
     const reviews = {
       net2: at('2026-01-01T00:00:00Z', 2),

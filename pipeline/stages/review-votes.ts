@@ -11,7 +11,7 @@
  */
 import type { GitHubAction } from '../core/github-actions.ts';
 import { markerComment } from '../core/github-actions.ts';
-import type { Curation, PublishedReview, Review } from '../core/schema-types.gen.ts';
+import type { Curation, HelpfulVotes, PublishedReview, Review } from '../core/schema-types.gen.ts';
 import type { LoadedCatalog } from './load.ts';
 
 export const REVIEW_THREAD_LABEL = 'review-thread';
@@ -105,16 +105,9 @@ export interface ReviewThread {
   down: number;
 }
 
-export interface ReviewVotes {
-  up: number;
-  down: number;
-  thread: string;
-  asOf: string;
-}
-
 /** Votes by review marker, from the listed threads; a thread whose marker is missing or repeated counts once, first wins. */
-export function votesByMarker(threads: readonly ReviewThread[], asOf: Date): Map<string, ReviewVotes> {
-  const votes = new Map<string, ReviewVotes>();
+export function votesByMarker(threads: readonly ReviewThread[], asOf: Date): Map<string, HelpfulVotes> {
+  const votes = new Map<string, HelpfulVotes>();
   for (const thread of threads) {
     const marker = /<!-- mcp-catalog:(review-thread:[^ ]+) -->/.exec(thread.body)?.[1];
     if (!marker || votes.has(marker)) continue;

@@ -1,6 +1,7 @@
-/** Which figures to ask for, per server: its GitHub repository, npm packages and release bundles. */
+/** Which figures to ask for, per server: its GitHub repository, npm packages, release bundles and reviews. */
 import type { Listing } from '../core/schema-types.gen.ts';
 import type { LoadedCatalog } from './load.ts';
+import { publishedReviews } from './review-votes.ts';
 import { repositoryOf, type StatsServer } from './stats.ts';
 
 export function statsTargets(catalog: LoadedCatalog): StatsServer[] {
@@ -20,6 +21,9 @@ export function statsTargets(catalog: LoadedCatalog): StatsServer[] {
     }
     servers.set(listing.name, server);
   }
+  const reviewers = new Map<string, string[]>();
+  for (const { server, review } of publishedReviews(catalog))
+    reviewers.set(server, [...(reviewers.get(server) ?? []), review.login.toLowerCase()]);
   return [...servers].map(([name, s]) => {
     const repository = s.repository ? repositoryOf(s.repository) : undefined;
     return {
@@ -27,6 +31,7 @@ export function statsTargets(catalog: LoadedCatalog): StatsServer[] {
       ...(repository ? { repository } : {}),
       npmPackages: [...s.npm].sort(),
       hasReleaseBundles: s.releases && repository !== undefined,
+      reviewers: reviewers.get(name) ?? [],
     };
   });
 }

@@ -1,13 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerStats } from '../core/schema-types.gen.ts';
 import { createGitHubClient } from '../adapters/github.ts';
+import { createGitHubRepo } from '../adapters/github-repo.ts';
 import { createNpmDownloadsClient, NpmDownloadsError } from '../adapters/npm-downloads.ts';
+import { listReviewThreads } from '../commands/review-threads.ts';
 import { startGitHubApiServer } from '../test-support/github-api-server.ts';
 import type { GitHubApiServerOptions, GitHubApiTestServer } from '../test-support/github-api-server.ts';
+import { startGitHubRepoServer } from '../test-support/github-repo-server.ts';
 import { startNpmDownloadsServer } from '../test-support/npm-downloads-server.ts';
 import type { NpmDownloadsTestServer } from '../test-support/npm-downloads-server.ts';
 import { fetchStats, npmOutcome, previousStats, repositoryOf, settleMetric, SOURCE_OFF } from './stats.ts';
 import type { StatsInput, StatsNote, StatsServer } from './stats.ts';
+import { reviewThreadMarker } from './review-votes.ts';
 
 const NOW = new Date('2026-02-01T12:00:00.000Z');
 const THEN = '2026-01-01T06:00:00.000Z';
@@ -36,24 +40,28 @@ const SERVERS: StatsServer[] = [
     repository: { owner: 'acme', repo: 'weather' },
     npmPackages: ['mcp-weather', '@acme/weather-cli'],
     hasReleaseBundles: true,
+    reviewers: [],
   },
   {
     name: 'io.github.acme/mono-a',
     repository: { owner: 'acme', repo: 'monorepo' },
     npmPackages: ['mcp-mono-a'],
     hasReleaseBundles: false,
+    reviewers: [],
   },
   {
     name: 'io.github.acme/mono-b',
     repository: { owner: 'Acme', repo: 'Monorepo' },
     npmPackages: ['mcp-mono-b'],
     hasReleaseBundles: false,
+    reviewers: [],
   },
   {
     name: 'io.github.acme/third',
     repository: { owner: 'acme', repo: 'third' },
     npmPackages: [],
     hasReleaseBundles: false,
+    reviewers: [],
   },
 ];
 
@@ -312,5 +320,89 @@ describe('repositoryOf', () => {
     '',
   ])('rejects %s', (url) => {
     expect(repositoryOf(url)).toBeUndefined();
+  });
+});
+
+describe('review votes', () => {
+  const SERVER = 'io.github.acme/weather';
+  const target = { ...SERVERS[0]!, npmPackages: [], repository: undefined, hasReleaseBundles: false };
+  const bot = { login: 'github-actions[bot]', type: 'Bot' as const };
+  const marked = (login: string) =>
+    `<!-- mcp-catalog:${reviewThreadMarker(SERVER, login)} -->\nWas this review helpful?`;
+
+  it('counts the reactions on each review thread, through the repository adapter, one list for all', async () => {
+    const github = await startGitHubRepoServer({ owner: 'acme', repo: 'catalog' });
+    open.push(github);
+    github.seedIssue({
+      user: bot,
+      title: 'alice',
+      body: marked('alice'),
+      labels: ['review-thread'],
+      reactions: { '+1': 7, '-1': 1 },
+    });
+    github.seedIssue({
+      user: bot,
+      title: 'bob',
+      body: marked('bob'),
+      labels: ['review-thread'],
+      state: 'closed',
+      reactions: { '+1': 2 },
+    });
+    // Look-alikes (unlabelled, or opened by a person) and reviews no longer published do not count.
+    github.seedIssue({ user: bot, title: 'fake', body: marked('carol'), reactions: { '+1': 99 } });
+    github.seedIssue({ title: 'person', body: marked('carol'), labels: ['review-thread'], reactions: { '+1': 99 } });
+    github.seedIssue({
+      user: bot,
+      title: 'gone',
+      body: marked('dave'),
+      labels: ['review-thread'],
+      reactions: { '+1': 5 },
+    });
+    const repo = createGitHubRepo({ baseUrl: github.url, token: 't', owner: 'acme', repo: 'catalog' });
+
+    const { stats, notes } = await fetchStats({
+      servers: [{ ...target, reviewers: ['alice', 'bob', 'carol'] }],
+      previous: new Map(),
+      sources: { reviewThreads: () => listReviewThreads(repo) },
+      now: NOW,
+    });
+    expect(notes).toEqual([]);
+    expect(stats.get(SERVER)?.reviewVotes).toEqual({
+      alice: { up: 7, down: 1, thread: expect.stringMatching(/\/issues\/1$/), asOf: NOW.toISOString() },
+      bob: { up: 2, down: 0, thread: expect.stringMatching(/\/issues\/2$/), asOf: NOW.toISOString() },
+    });
+    expect(github.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+  });
+
+  it('keeps the last counts of current reviewers when GitHub fails, with one note', async () => {
+    const github = await startGitHubRepoServer({ owner: 'acme', repo: 'catalog' });
+    open.push(github);
+    github.fail(10, { status: 502 });
+    const repo = createGitHubRepo({ baseUrl: github.url, token: 't', owner: 'acme', repo: 'catalog', backoffMs: 1 });
+    const votes = (up: number) => ({ up, down: 0, thread: 'https://github.com/acme/catalog/issues/1', asOf: THEN });
+    const { stats, notes } = await fetchStats({
+      servers: [{ ...target, reviewers: ['alice'] }],
+      previous: new Map([[SERVER, { reviewVotes: { alice: votes(3), hidden: votes(50) } }]]),
+      sources: { reviewThreads: () => listReviewThreads(repo) },
+      now: NOW,
+    });
+    expect(stats.get(SERVER)?.reviewVotes).toEqual({ alice: votes(3) });
+    expect(notes.map((n) => [n.metric, n.kind])).toEqual([['reviewVotes', 'kept-previous']]);
+  });
+
+  it('keeps the last counts without a source, and asks for nothing for a server without reviews', async () => {
+    const votes = { up: 1, down: 2, thread: 'https://github.com/acme/catalog/issues/4', asOf: THEN };
+    const { stats, notes } = await fetchStats({
+      servers: [
+        { ...target, reviewers: ['alice'] },
+        { ...target, name: 'io.github.acme/quiet', reviewers: [] },
+      ],
+      previous: new Map([[SERVER, { reviewVotes: { alice: votes } }]]),
+      sources: {},
+      now: NOW,
+    });
+    expect(stats.get(SERVER)).toEqual({ reviewVotes: { alice: votes } });
+    expect(stats.get('io.github.acme/quiet')).toEqual({});
+    expect(notes.map((n) => [n.server, n.code])).toEqual([[SERVER, SOURCE_OFF]]);
   });
 });

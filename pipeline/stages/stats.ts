@@ -1,6 +1,6 @@
 /**
- * The stats stage (design.md, step 7): GitHub stars, downloads of `.mcpb` release assets, and npm
- * weekly downloads, per server.
+ * The stats stage (design.md, step 7): GitHub stars, downloads of `.mcpb` release assets, npm
+ * weekly downloads, and the helpful votes on each published review (review-votes.ts), per server.
  *
  * The rule for failures: a figure the build could not fetch keeps its last published value, with
  * its old `asOf`, from the previous index.json; a figure never fetched is absent. Never a zero in
@@ -11,11 +11,17 @@
  * done by the pure functions below (`settleMetric`, `npmOutcome`, `outcomeOf`).
  */
 import { mapLimit } from '../core/concurrency.ts';
-import type { CatalogIndex, ServerStats, StatValue } from '../core/schema-types.gen.ts';
+import type { CatalogIndex, HelpfulVotes, ServerStats, StatValue } from '../core/schema-types.gen.ts';
 import type { GitHubStatsSource } from '../adapters/github.ts';
 import type { NpmDownloadsError, NpmDownloadsSource } from '../adapters/npm-downloads.ts';
+import { reviewThreadMarker, votesByMarker, type ReviewThread } from './review-votes.ts';
 
-export type StatsMetric = 'stars' | 'releaseDownloads' | 'npmWeeklyDownloads';
+export type StatsMetric = NumericMetric | 'reviewVotes';
+/** The figures that are one number each. */
+type NumericMetric = 'stars' | 'releaseDownloads' | 'npmWeeklyDownloads';
+
+/** Every review thread of the repository (one paged list, reactions included). */
+export type ReviewThreadsSource = () => Promise<ReviewThread[]>;
 
 export interface StatsServer {
   name: string;
@@ -25,6 +31,8 @@ export interface StatsServer {
   npmPackages: string[];
   /** Whether the server ships `.mcpb` bundles as GitHub release assets: only then are they counted. */
   hasReleaseBundles: boolean;
+  /** Lower-case logins of the server's published (not hidden) reviews, whose votes are counted. */
+  reviewers: string[];
 }
 
 export interface StatsInput {
@@ -32,7 +40,7 @@ export interface StatsInput {
   /** `servers[].stats` of the previously published index.json, by server name. */
   previous: ReadonlyMap<string, ServerStats>;
   /** An absent source is off: its figures keep their previous values. */
-  sources: { github?: GitHubStatsSource; npm?: NpmDownloadsSource };
+  sources: { github?: GitHubStatsSource; npm?: NpmDownloadsSource; reviewThreads?: ReviewThreadsSource };
   now: Date;
   /** GitHub repositories fetched at once. Default 8. */
   concurrency?: number;
@@ -55,12 +63,14 @@ export interface StatsOutput {
 }
 
 /** What one source said about one figure. */
-export type MetricOutcome = { ok: true; value: number } | { ok: false; code: string; message: string };
+export type MetricOutcome = { ok: true; value: number } | SourceFailure;
+export type SourceFailure = { ok: false; code: string; message: string };
 
 const METRIC_LABEL: Record<StatsMetric, string> = {
   stars: 'GitHub stars',
   releaseDownloads: 'GitHub release downloads',
   npmWeeklyDownloads: 'npm weekly downloads',
+  reviewVotes: 'Helpful votes on reviews',
 };
 
 export const SOURCE_OFF = 'source-off';
@@ -71,13 +81,17 @@ export function previousStats(index: Pick<CatalogIndex, 'servers'> | undefined):
 }
 
 export async function fetchStats(input: StatsInput): Promise<StatsOutput> {
-  const { github, npm } = input.sources;
-  const [githubOutcomes, npmResults] = await Promise.all([
+  const { github, npm, reviewThreads } = input.sources;
+  const [githubOutcomes, npmResults, threads] = await Promise.all([
     github ? fetchGitHub(github, input.servers, input.concurrency ?? 8) : undefined,
     npm ? fetchNpm(npm, input.servers) : undefined,
+    reviewThreads?.().then(
+      (list): VotesOutcome => ({ ok: true, votes: votesByMarker(list, input.now) }),
+      (error: unknown): VotesOutcome => outcomeOf(error),
+    ),
   ]);
   const asOf = input.now.toISOString();
-  const off = (source: string): MetricOutcome => ({
+  const off = (source: string): SourceFailure => ({
     ok: false,
     code: SOURCE_OFF,
     message: `${source} was not queried in this build (offline, or no client configured).`,
@@ -87,7 +101,7 @@ export async function fetchStats(input: StatsInput): Promise<StatsOutput> {
   const notes: StatsNote[] = [];
   for (const server of input.servers) {
     const previous = input.previous.get(server.name) ?? {};
-    const outcomes: Partial<Record<StatsMetric, MetricOutcome>> = {};
+    const outcomes: Partial<Record<NumericMetric, MetricOutcome>> = {};
     if (server.repository) {
       const key = repositoryKey(server.repository);
       outcomes.stars = githubOutcomes ? githubOutcomes.stars.get(key)! : off('GitHub');
@@ -99,10 +113,56 @@ export async function fetchStats(input: StatsInput): Promise<StatsOutput> {
       outcomes.npmWeeklyDownloads = npmResults ? npmOutcome(server.npmPackages, npmResults) : off('npm');
     }
     const result = settleServer(server.name, outcomes, previous, asOf);
+    if (server.reviewers.length > 0) {
+      const votes = settleReviewVotes(server, threads ?? off('GitHub'), previous.reviewVotes ?? {});
+      if (votes.value) result.stats.reviewVotes = votes.value;
+      if (votes.note) result.notes.push(votes.note);
+    }
     stats.set(server.name, result.stats);
     notes.push(...result.notes);
   }
   return { stats, notes };
+}
+
+/** What listing the review threads gave: every thread's votes by marker, or why there are none. */
+export type VotesOutcome = { ok: true; votes: ReadonlyMap<string, HelpfulVotes> } | SourceFailure;
+
+/**
+ * A server's review votes. Fresh: the votes of each reviewer whose thread exists (a review whose
+ * thread is not open yet has none, which is no failure). Failed: the last published votes of the
+ * current reviewers, with one note for the server, as for any other figure.
+ */
+export function settleReviewVotes(
+  server: Pick<StatsServer, 'name' | 'reviewers'>,
+  outcome: VotesOutcome,
+  previous: Readonly<Record<string, HelpfulVotes>>,
+): { value?: Record<string, HelpfulVotes>; note?: StatsNote } {
+  const pick = (votesOf: (login: string) => HelpfulVotes | undefined) => {
+    const value: Record<string, HelpfulVotes> = {};
+    for (const login of [...server.reviewers].sort()) {
+      const votes = votesOf(login);
+      if (votes) value[login] = votes;
+    }
+    return Object.keys(value).length > 0 ? value : undefined;
+  };
+  if (outcome.ok) {
+    const value = pick((login) => outcome.votes.get(reviewThreadMarker(server.name, login)));
+    return value ? { value } : {};
+  }
+  const kept = pick((login) => previous[login]);
+  const label = METRIC_LABEL.reviewVotes;
+  return {
+    ...(kept ? { value: kept } : {}),
+    note: {
+      server: server.name,
+      metric: 'reviewVotes',
+      kind: kept ? 'kept-previous' : 'unavailable',
+      code: outcome.code,
+      message: kept
+        ? `${label} of ${server.name}: kept the counts of ${Object.keys(kept).length} review(s) from the last index. ${outcome.message}`
+        : `${label} of ${server.name}: none published, none fetched. ${outcome.message}`,
+    },
+  };
 }
 
 /**
@@ -112,7 +172,7 @@ export async function fetchStats(input: StatsInput): Promise<StatsOutput> {
  */
 export function settleServer(
   server: string,
-  outcomes: Partial<Record<StatsMetric, MetricOutcome>>,
+  outcomes: Partial<Record<NumericMetric, MetricOutcome>>,
   previous: ServerStats,
   asOf: string,
 ): { stats: ServerStats; notes: StatsNote[] } {
@@ -131,7 +191,7 @@ export function settleServer(
 /** A fresh figure, else the previous one with a note, else nothing with a note. Never a zero for a failure. */
 export function settleMetric(
   server: string,
-  metric: StatsMetric,
+  metric: NumericMetric,
   outcome: MetricOutcome,
   previous: StatValue | undefined,
   asOf: string,
@@ -183,7 +243,7 @@ export function npmOutcome(
 }
 
 /** The code and message of anything a source threw: the adapters' errors carry a `code`. */
-export function outcomeOf(error: unknown): { ok: false; code: string; message: string } {
+export function outcomeOf(error: unknown): SourceFailure {
   const code = (error as { code?: unknown } | undefined)?.code;
   return {
     ok: false,

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CatalogIndex, IndexServer, Policy, ServerRecord } from '../../pipeline/core/schema-types.gen.ts';
-import { buildPages, serverRoute, STATIC_PAGE_SIZE, type Page, type SiteInput } from '../src/lib/pages.ts';
+import { buildPages, reviewViews, serverRoute, STATIC_PAGE_SIZE, type Page, type SiteInput } from '../src/lib/pages.ts';
 
 const SHA = 'c'.repeat(64);
 
@@ -364,5 +364,41 @@ describe('policy pages with the full rule set', () => {
     });
     // And a newer minimum age refuses a version published eleven months before generatedAt.
     expect(decide('io.github.acme/weather', build({ ...CORP, minAgeDays: 400 })).reasons[0]).toMatch(/day\(s\) ago/);
+  });
+});
+
+describe('reviewViews', () => {
+  const votes = (up: number, down: number, thread = 'https://github.com/acme/catalog/issues/9') => ({
+    up,
+    down,
+    thread,
+    asOf: '2026-12-01T00:00:00Z',
+  });
+  const base = { rating: 4, body: 'Twenty characters or more.', version: '1.0.0' };
+
+  it('ranks by net helpful votes, then votes, then newest, and keeps the record order for the page', () => {
+    const views = reviewViews(
+      [
+        { ...base, login: 'new', publishedAt: '2026-11-01T00:00:00Z' },
+        { ...base, login: 'liked', publishedAt: '2026-01-01T00:00:00Z', helpful: votes(5, 1) },
+        { ...base, login: 'disliked', publishedAt: '2026-10-01T00:00:00Z', helpful: votes(0, 4) },
+        { ...base, login: 'verified', publishedAt: '2026-02-01T00:00:00Z', verified: true, helpful: votes(4, 0) },
+      ],
+      (text) => text,
+    );
+    expect(views.map((v) => v.login)).toEqual(['new', 'liked', 'disliked', 'verified']);
+    expect(views.map((v) => [v.login, v.helpfulRank])).toEqual([
+      ['new', 2],
+      ['liked', 0],
+      ['disliked', 3],
+      ['verified', 1],
+    ]);
+    expect(views[3]).toMatchObject({ verified: true, helpful: { up: 4, down: 0 } });
+    expect(views[0]!.verified).toBe(false);
+  });
+
+  it('links no thread that is not https', () => {
+    const [view] = reviewViews([{ ...base, login: 'x', helpful: votes(1, 0, 'javascript:alert(1)') }], (t) => t);
+    expect(view).not.toHaveProperty('helpful');
   });
 });

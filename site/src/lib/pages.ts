@@ -29,6 +29,7 @@ import type {
   IndexServer,
   Policy,
   PolicyGroup,
+  PublishedReview,
   Rating,
   ScanReport,
   ServerRecord,
@@ -36,6 +37,7 @@ import type {
   Verdict,
 } from '../../../pipeline/core/schema-types.gen.ts';
 import { serverFacets } from '../../../pipeline/emit/facets.ts';
+import { compareHelpful } from '../../../pipeline/stages/review-votes.ts';
 import { platformLabel, runtimeLabel, sourceLabel, trustLabel, typeLabel, verdictLabel } from './browse.ts';
 import { renderMarkdown } from './markdown.ts';
 import { similarServers } from './similar.ts';
@@ -288,7 +290,13 @@ export interface ReviewView {
   date?: string;
   useCases: string[];
   sample: boolean;
+  /** Came through the review issue form, whose author GitHub confirmed is this login. */
+  verified: boolean;
   profileHref: string;
+  /** 👍 and 👎 on the review's thread, and the thread where people vote; absent until it has one. */
+  helpful?: { up: number; down: number; threadHref: string };
+  /** Place in the "most helpful" order (0 first), which the page's sort applies. */
+  helpfulRank: number;
 }
 
 export interface DetailProps {
@@ -1082,17 +1090,7 @@ function detailProps(
         ...(verdict ? { verdict } : {}),
       };
     }),
-    reviews: record.reviews.map((r) => ({
-      login: r.login,
-      rating: r.rating,
-      ...(r.title ? { title: r.title } : {}),
-      bodyHtml: markdown(r.body),
-      version: r.version,
-      ...(r.publishedAt ? { date: r.publishedAt } : {}),
-      useCases: r.useCases ?? [],
-      sample: r.sample === true,
-      profileHref: `https://github.com/${encodeURIComponent(r.login)}`,
-    })),
+    reviews: reviewViews(record.reviews, markdown),
     ...(writeReviewHref ? { writeReviewHref } : {}),
     policies: context.policies,
     ...originOf(server, input.index),
@@ -1119,4 +1117,29 @@ function originOf(server: IndexServer, index: SiteInput['index']): Pick<DetailPr
 
 function isAbsolute(url: string): boolean {
   return /^https?:\/\//i.test(url);
+}
+
+/** The reviews as the page shows them, in the record's order, each with its "most helpful" rank. */
+export function reviewViews(reviews: readonly PublishedReview[], markdown: (text: string) => string): ReviewView[] {
+  const byHelpful = reviews
+    .map((review, i) => ({ review, i }))
+    .sort((a, b) => compareHelpful(a.review, b.review) || a.i - b.i);
+  const rank = new Map(byHelpful.map(({ i }, position) => [i, position]));
+  return reviews.map((r, i) => ({
+    login: r.login,
+    rating: r.rating,
+    ...(r.title ? { title: r.title } : {}),
+    bodyHtml: markdown(r.body),
+    version: r.version,
+    ...(r.publishedAt ? { date: r.publishedAt } : {}),
+    useCases: r.useCases ?? [],
+    sample: r.sample === true,
+    verified: r.verified === true,
+    profileHref: `https://github.com/${encodeURIComponent(r.login)}`,
+    // The thread URL is the build's own (from the GitHub API), but it is still checked like any link.
+    ...(r.helpful && /^https:\/\//.test(r.helpful.thread)
+      ? { helpful: { up: r.helpful.up, down: r.helpful.down, threadHref: r.helpful.thread } }
+      : {}),
+    helpfulRank: rank.get(i) ?? i,
+  }));
 }

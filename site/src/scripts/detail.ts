@@ -58,7 +58,8 @@ if (reviewList && controls && filter && sort) {
       const rb = Number(b.dataset.rating);
       if (key === 'highest') return rb - ra;
       if (key === 'lowest') return ra - rb;
-      // "Most helpful" joins these once reviews carry votes (helpful reactions, issue 13).
+      // The build ranked them (site/src/lib/pages.ts reviewViews): net 👍, then votes, then newest.
+      if (key === 'helpful') return Number(a.dataset.helpfulRank) - Number(b.dataset.helpfulRank);
       return (
         (b.dataset.date ?? '').localeCompare(a.dataset.date ?? '') || Number(a.dataset.order) - Number(b.dataset.order)
       );
