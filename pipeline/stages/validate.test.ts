@@ -20,6 +20,8 @@ interface Expected {
   code: string;
   file: string;
   path: string;
+  /** Default `error`. */
+  severity?: 'error' | 'warning';
 }
 
 const cases = await fixtureCases(new URL('./__fixtures__/validate/', import.meta.url));
@@ -30,8 +32,10 @@ describe('validate stage: one fixture per rule', () => {
     const expected = await readJson<Expected[]>(join(root, 'expected.json'));
     const catalog = await loadCatalog({ reader: fsCatalogReader(root) });
     const { issues } = validateCatalog({ catalog });
-    expect(issues.map(({ code, file, path }) => ({ code, file, path }))).toEqual(
-      expected.sort((a, b) => a.file.localeCompare(b.file) || a.path.localeCompare(b.path)),
+    expect(issues.map(({ code, file, path, severity }) => ({ code, file, path, severity }))).toEqual(
+      expected
+        .map((e) => ({ ...e, severity: e.severity ?? 'error' }))
+        .sort((a, b) => a.file.localeCompare(b.file) || a.path.localeCompare(b.path)),
     );
     // Every issue inside a JSON file can be found in the editor.
     for (const issue of issues.filter((i) => i.file.endsWith('.json'))) expect(issue.line).toBeGreaterThan(0);

@@ -12,7 +12,7 @@ import {
   namespaceDomain,
   type DomainProof,
 } from '../core/domain-proof.ts';
-import { resolveConfig, type ResolvedConfig } from '../core/config.ts';
+import { configuredSources, resolveConfig, type ResolvedConfig } from '../core/config.ts';
 import { checkPolicy } from '../core/policy.ts';
 import { toIssue, sortIssues, pointer, type Finding, type Issue } from '../core/issues.ts';
 import { classify, type CatalogPath } from '../core/layout.ts';
@@ -459,11 +459,7 @@ function checkReview(
     });
   }
   if (!versions) {
-    findings.push({
-      code: 'review-unknown-server',
-      path: '',
-      message: `There is no server ${location.server} in the catalog; check the folder name.`,
-    });
+    findings.push(unknownServer('review-unknown-server', location.server, 'check the folder name', context));
   } else if (typeof review.version === 'string' && !versions.has(review.version)) {
     findings.push({
       code: 'review-unknown-version',
@@ -478,16 +474,25 @@ function checkReview(
   return findings;
 }
 
+/**
+ * A review or curation file for a server that catalog/servers/ does not list. With merge sources
+ * it may be a source's server, which only the build (it reads the sources) can tell: a warning
+ * then, and the build applies the file if a source offers the server.
+ */
+function unknownServer(code: string, server: string, fix: string, context: Context): Finding {
+  if (configuredSources(context.config).length === 0)
+    return { code, path: '', message: `There is no server ${server} in the catalog; ${fix}.` };
+  return {
+    code,
+    path: '',
+    severity: 'warning',
+    message: `${server} is not listed in catalog/servers/: this file applies only if one of the sources in catalog.config.json offers it. Otherwise ${fix}.`,
+  };
+}
+
 function checkCuration(curation: Curation, server: string, context: Context): Finding[] {
   const versions = context.inventory.versions.get(server);
-  if (!versions)
-    return [
-      {
-        code: 'curation-unknown-server',
-        path: '',
-        message: `There is no server ${server} in the catalog; check the file name.`,
-      },
-    ];
+  if (!versions) return [unknownServer('curation-unknown-server', server, 'check the file name', context)];
   const findings: Finding[] = [];
   (Array.isArray(curation.acknowledgements) ? curation.acknowledgements : []).forEach((ack, i) => {
     if (isObject(ack) && typeof ack.version === 'string' && !versions.has(ack.version)) {
