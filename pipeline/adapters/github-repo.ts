@@ -1,8 +1,8 @@
 /**
  * Writes to the catalog's own GitHub repository, and the reads the workflow planners need. With
- * `pipeline/adapters/github.ts` (stats), the only module that imports @octokit/rest. Planners are
- * pure and return `GitHubAction[]` (`pipeline/core/github-actions.ts`); this adapter carries them
- * out, idempotently, because workflows re-run:
+ * `pipeline/adapters/github.ts` (stats), the only client of @octokit/rest (both build it through
+ * `github-http.ts`). Planners are pure and return `GitHubAction[]` (`pipeline/core/github-actions.ts`);
+ * this adapter carries them out, idempotently, because workflows re-run:
  *
  * - `pull-request`: skipped when any pull request (open, closed or merged) already has that head
  *   branch. Otherwise one commit with all `files` on top of the base branch's head (git data API:
@@ -19,10 +19,11 @@
  * any account of type `Bot`, which is what the workflow's GITHUB_TOKEN writes as): anyone can paste
  * a marker into their own comment or issue, and the bot must not then rewrite it.
  *
- * What the request hook adds to plain octokit, as in github.ts: one typed `GitHubRepoError`,
- * wrapped once; a bounded retry on 5xx and network errors, except for the creations that are not
- * idempotent (issue, comment, pull request), which are instead looked up again before one more try;
- * rate limits (a spent limit fails every later call at once); requests only to the origin of `baseUrl`.
+ * What the request hook adds to plain octokit, as in github.ts and through the same guard
+ * (`github-http.ts`): one typed `GitHubRepoError`, wrapped once; a bounded retry on 5xx and network
+ * errors, except for the creations that are not idempotent (issue, comment, pull request), which
+ * are instead looked up again before one more try; rate limits (a spent limit fails every later call
+ * at once); requests only to the origin of `baseUrl`.
  *
  * Usage:
  * ```ts
@@ -32,9 +33,19 @@
  * ```
  * Tests run it against `pipeline/test-support/github-repo-server.ts`.
  */
-import { Octokit } from '@octokit/rest';
 import { isObject } from '../core/guards.ts';
 import { markerComment } from '../core/github-actions.ts';
+import {
+  createOctokit,
+  createRequestGuard,
+  failureError,
+  GitHubHttpError,
+  httpSettings,
+  readFailure,
+  retryDelay,
+  sleep,
+} from './github-http.ts';
+import type { FailureAdvice, GitHubHttpTimings, OctokitResponse } from './github-http.ts';
 import type {
   CloseAction,
   CommentAction,
@@ -61,31 +72,18 @@ export type GitHubRepoErrorCode =
   /** The action itself is unsafe or malformed (a path with `..`, a bad branch name): nothing was sent. */
   | 'invalid-action';
 
-export class GitHubRepoError extends Error {
+/**
+ * `code`, `endpoint`, `status` and `resetAt`, from `GitHubHttpError`; `endpoint` is `METHOD /path`
+ * of the call that failed, or the action kind for 'invalid-action'.
+ */
+export class GitHubRepoError extends GitHubHttpError<GitHubRepoErrorCode> {
   override name = 'GitHubRepoError';
-  readonly code: GitHubRepoErrorCode;
-  /** `METHOD /path` of the call that failed, or the action kind for 'invalid-action'. */
-  readonly endpoint: string;
-  readonly status: number | undefined;
-  readonly resetAt: Date | undefined;
   /** From `applyAll`: what was done before this failure. */
   done: GitHubActionResult[] = [];
-
-  constructor(
-    code: GitHubRepoErrorCode,
-    endpoint: string,
-    message: string,
-    options: { cause?: unknown; status?: number; resetAt?: Date } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.endpoint = endpoint;
-    this.status = options.status;
-    this.resetAt = options.resetAt;
-  }
 }
 
-export interface GitHubRepoOptions {
+/** `retries`, `backoffMs` and `timeoutMs` as in `GitHubHttpTimings`. */
+export interface GitHubRepoOptions extends GitHubHttpTimings {
   /** Default `https://api.github.com`; in Actions, `GITHUB_API_URL`. */
   baseUrl?: string;
   token: string;
@@ -95,12 +93,6 @@ export interface GitHubRepoOptions {
   markerAuthor?: string;
   userAgent?: string;
   request?: { fetch?: typeof globalThis.fetch };
-  /** Extra attempts after a 5xx or a network error. Default 2. */
-  retries?: number;
-  /** Delay before the first retry; it doubles on each further one. Default 1 s. */
-  backoffMs?: number;
-  /** Per attempt. Default 30 s. */
-  timeoutMs?: number;
   /** Pages of 100 to follow in a listing before giving up with 'bad-response'. Default 50. */
   maxPages?: number;
 }
@@ -178,29 +170,14 @@ export interface GitHubRepo {
   readFile(path: string, options?: { ref?: string; repository?: string }): Promise<string | undefined>;
 }
 
-const DEFAULT_BASE_URL = 'https://api.github.com';
-const SECONDARY_LIMIT_WAIT_MS = 60_000;
 /** The contents API serves a file's text inline up to 1 MB; nothing a workflow reads is that large. */
 const MAX_FILE_BYTES = 1_000_000;
 
-interface OctokitResponse {
-  status: number;
-  url: string;
-  headers: Record<string, string | number | undefined>;
-  data: unknown;
-}
-
-interface RequestErrorLike {
-  name: string;
-  status: number;
-  response?: { headers: Record<string, string | number | undefined>; data: unknown };
-}
-
-function isRequestError(error: unknown): error is RequestErrorLike {
-  return (
-    error instanceof Error && error.name === 'HttpError' && typeof (error as { status?: unknown }).status === 'number'
-  );
-}
+/** Workflows run with the job's GITHUB_TOKEN: the remedies are the job's permissions, or a later run. */
+const ADVICE: FailureAdvice = {
+  rateLimited: 'Run the workflow again later.',
+  unauthorized: "check the token and the job's permissions (contents, issues, pull-requests: write)",
+};
 
 /**
  * A creation that must not be sent twice blindly: a 502 may come after GitHub made the issue.
@@ -236,62 +213,29 @@ export function unsafeBranchName(name: string): string | undefined {
 }
 
 export function createGitHubRepo(options: GitHubRepoOptions): GitHubRepo {
-  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const origin = new URL(baseUrl).origin;
+  const settings = httpSettings(options);
+  const { retries, backoffMs } = settings;
   const { owner, repo } = options;
-  const retries = Math.max(0, options.retries ?? 2);
-  const backoffMs = options.backoffMs ?? 1000;
-  const timeoutMs = options.timeoutMs ?? 30_000;
   const maxPages = options.maxPages ?? 50;
-  let blocked: { until: number; error: GitHubRepoError } | undefined;
+  const guard = createRequestGuard(settings, { errorClass: GitHubRepoError, classify });
   let cachedDefaultBranch: string | undefined;
 
-  const octokit = new Octokit({
-    baseUrl,
-    auth: options.token,
+  const octokit = createOctokit({
+    baseUrl: settings.baseUrl,
+    token: options.token,
     userAgent: options.userAgent ?? 'mcp-catalog-workflows',
-    request: { ...(options.request?.fetch ? { fetch: options.request.fetch } : {}) },
-    log: { debug: () => {}, info: () => {}, warn: console.warn.bind(console), error: () => {} },
+    fetch: options.request?.fetch,
   });
 
   octokit.hook.wrap('request', async (request, endpointOptions): Promise<OctokitResponse> => {
     const parsed = octokit.request.endpoint.parse(endpointOptions);
-    const url = new URL(parsed.url);
-    const endpoint = `${parsed.method} ${url.pathname}${url.search}`;
-    if (url.origin !== origin) {
-      throw new GitHubRepoError(
-        'bad-response',
-        endpoint,
-        `GitHub pointed the client at ${url.origin}, outside ${origin}; refusing to send the request (and the token) there.`,
-      );
-    }
-    if (blocked && Date.now() < blocked.until) {
-      throw new GitHubRepoError('rate-limited', endpoint, blocked.error.message, {
-        cause: blocked.error,
-        ...(blocked.error.resetAt ? { resetAt: blocked.error.resetAt } : {}),
-      });
-    }
+    const { url, endpoint } = guard.admit(parsed);
     const attempts = notIdempotent(parsed.method, url.pathname) ? 0 : retries;
-    let failure: GitHubRepoError | undefined;
-    for (let attempt = 0; attempt <= attempts; attempt++) {
-      if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
-      try {
-        endpointOptions.request = { ...endpointOptions.request, signal: AbortSignal.timeout(timeoutMs) };
-        return (await request(endpointOptions)) as OctokitResponse;
-      } catch (error) {
-        failure = classify(error, endpoint, timeoutMs);
-        if (failure.code === 'rate-limited')
-          blocked = { until: failure.resetAt?.getTime() ?? Infinity, error: failure };
-        if (failure.code === 'network') continue;
-        throw failure;
-      }
-    }
-    const last = failure!;
-    throw new GitHubRepoError(
-      last.code,
+    return guard.send(
       endpoint,
-      `${last.message} Gave up after ${attempts + 1} attempt${attempts === 0 ? '' : 's'}.`,
-      { cause: last.cause, ...(last.status === undefined ? {} : { status: last.status }) },
+      endpointOptions,
+      attempts,
+      async () => (await request(endpointOptions)) as OctokitResponse,
     );
   });
 
@@ -320,7 +264,7 @@ export function createGitHubRepo(options: GitHubRepoOptions): GitHubRepo {
         return await send();
       } catch (error) {
         if (!(error instanceof GitHubRepoError) || error.code !== 'network' || attempt >= retries) throw error;
-        await sleep(backoffMs * 2 ** attempt);
+        await sleep(retryDelay(backoffMs, attempt + 1));
         const found = await lookup();
         if (found !== undefined) return found;
       }
@@ -883,74 +827,12 @@ function toPull(data: unknown, endpoint: string): GitHubPullRequest {
   };
 }
 
-function header(headers: Record<string, string | number | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return value === undefined ? undefined : String(value);
-}
-
-/** Turn whatever octokit threw into a GitHubRepoError: the one place third-party errors are wrapped. */
+/** Whatever octokit threw, as a GitHubRepoError: the shared codes, and 'rejected' for a refused change. */
 function classify(error: unknown, endpoint: string, timeoutMs: number): GitHubRepoError {
-  if (error instanceof GitHubRepoError) return error;
-  if (!isRequestError(error) || !error.response) {
-    const cause = error instanceof Error ? error.cause : undefined;
-    const timedOut =
-      (error instanceof Error && error.name === 'TimeoutError') ||
-      (cause instanceof Error && cause.name === 'TimeoutError');
-    const reason = timedOut
-      ? `no answer within ${timeoutMs} ms`
-      : cause instanceof Error
-        ? cause.message
-        : error instanceof Error
-          ? error.message
-          : String(error);
-    return new GitHubRepoError('network', endpoint, `GitHub could not be reached for ${endpoint} (${reason}).`, {
-      cause: error,
-    });
-  }
-  const { status } = error;
-  const headers = error.response.headers;
-  const data = error.response.data;
-  const message = isObject(data) && typeof data.message === 'string' ? data.message : '';
-  const details =
-    isObject(data) && Array.isArray(data.errors)
-      ? data.errors
-          .map((e: unknown) =>
-            isObject(e) && typeof e.message === 'string' ? e.message : isObject(e) ? JSON.stringify(e) : '',
-          )
-          .filter(Boolean)
-          .join('; ')
-      : '';
-  if (status === 403 || status === 429) {
-    const resetAt = rateLimitReset(headers, message, status);
-    if (resetAt !== undefined) {
-      const when = Number.isFinite(resetAt.getTime()) ? ` It resets at ${resetAt.toISOString()}.` : '';
-      return new GitHubRepoError(
-        'rate-limited',
-        endpoint,
-        `GitHub rate limit reached on ${endpoint}.${when} Run the workflow again later.`,
-        {
-          cause: error,
-          status,
-          ...(Number.isFinite(resetAt.getTime()) ? { resetAt } : {}),
-        },
-      );
-    }
-  }
-  if (status === 401 || status === 403) {
-    return new GitHubRepoError(
-      'unauthorized',
-      endpoint,
-      `GitHub refused ${endpoint} with HTTP ${status} (${message || 'no message'}): check the token and the job's permissions (contents, issues, pull-requests: write).`,
-      { cause: error, status },
-    );
-  }
-  if (status === 404 || status === 410) {
-    return new GitHubRepoError('not-found', endpoint, `GitHub has no ${endpoint} (HTTP ${status}).`, {
-      cause: error,
-      status,
-    });
-  }
-  if (status === 409 || status === 422) {
+  const failure = readFailure(error, timeoutMs);
+  if (failure.kind === 'answer' && (failure.status === 409 || failure.status === 422)) {
+    const { status, message, data } = failure;
+    const details = rejectionDetails(data);
     return new GitHubRepoError(
       'rejected',
       endpoint,
@@ -958,36 +840,16 @@ function classify(error: unknown, endpoint: string, timeoutMs: number): GitHubRe
       { cause: error, status },
     );
   }
-  if (status >= 500) {
-    return new GitHubRepoError('network', endpoint, `GitHub answered ${endpoint} with HTTP ${status}.`, {
-      cause: error,
-      status,
-    });
-  }
-  return new GitHubRepoError('bad-response', endpoint, `GitHub answered ${endpoint} with HTTP ${status}: ${message}`, {
-    cause: error,
-    status,
-  });
+  return failureError(failure, { error, endpoint, advice: ADVICE, errorClass: GitHubRepoError });
 }
 
-function rateLimitReset(
-  headers: Record<string, string | number | undefined>,
-  message: string,
-  status: number,
-): Date | undefined {
-  const retryAfter = Number(header(headers, 'retry-after'));
-  if (header(headers, 'retry-after') !== undefined && Number.isFinite(retryAfter) && retryAfter >= 0) {
-    return new Date(Date.now() + retryAfter * 1000);
-  }
-  if (header(headers, 'x-ratelimit-remaining') === '0') {
-    const reset = Number(header(headers, 'x-ratelimit-reset'));
-    return new Date(Number.isFinite(reset) && reset > 0 ? reset * 1000 : NaN);
-  }
-  if (/rate limit/i.test(message)) return new Date(Date.now() + SECONDARY_LIMIT_WAIT_MS);
-  if (status === 429) return new Date(NaN);
-  return undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** GitHub's `errors` of a 422 (which field failed validation, and how), joined; '' when none. */
+function rejectionDetails(data: unknown): string {
+  if (!isObject(data) || !Array.isArray(data.errors)) return '';
+  return data.errors
+    .map((e: unknown) =>
+      isObject(e) && typeof e.message === 'string' ? e.message : isObject(e) ? JSON.stringify(e) : '',
+    )
+    .filter(Boolean)
+    .join('; ');
 }

@@ -1,9 +1,11 @@
 /**
  * The GitHub REST API, for the stats stage: stars of a repository and the download counts of its
- * release assets. The only module that imports @octokit/rest; every failure leaves it as a
- * `GitHubError` with a code, wrapped once, in the request hook below.
+ * release assets. With `github-repo.ts`, the only client of @octokit/rest (both build it through
+ * `github-http.ts`); every failure leaves it as a `GitHubError` with a code, wrapped once, in the
+ * request hook below.
  *
- * What the hook adds to plain octokit, and why:
+ * What the hook adds to plain octokit, and why (all but the ETags are the guard in `github-http.ts`,
+ * which `github-repo.ts` shares):
  * - a bounded retry on 5xx and network errors (GitHub has short outages; a CI job should ride them out);
  * - rate limits (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api): once GitHub
  *   says the limit is spent, every later call of this client fails at once with 'rate-limited' until the
@@ -17,8 +19,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Octokit } from '@octokit/rest';
 import { isObject } from '../core/guards.ts';
+import {
+  createOctokit,
+  createRequestGuard,
+  failureError,
+  GitHubHttpError,
+  httpSettings,
+  isRequestError,
+  readFailure,
+} from './github-http.ts';
+import type { FailureAdvice, GitHubHttpTimings, OctokitResponse } from './github-http.ts';
 
 export interface GitHubRepositoryStats {
   stars: number;
@@ -52,27 +63,9 @@ export type GitHubErrorCode =
   /** An answer of the wrong shape, an unexpected status, or a link to another origin. */
   | 'bad-response';
 
-export class GitHubError extends Error {
+/** `code`, `endpoint` (`METHOD /path`), `status` and `resetAt` (for 'rate-limited'), from `GitHubHttpError`. */
+export class GitHubError extends GitHubHttpError<GitHubErrorCode> {
   override name = 'GitHubError';
-  readonly code: GitHubErrorCode;
-  /** `METHOD /path` of the call that failed. */
-  readonly endpoint: string;
-  readonly status: number | undefined;
-  /** For 'rate-limited': when GitHub says the limit resets, if it said. */
-  readonly resetAt: Date | undefined;
-
-  constructor(
-    code: GitHubErrorCode,
-    endpoint: string,
-    message: string,
-    options: { cause?: unknown; status?: number; resetAt?: Date } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.endpoint = endpoint;
-    this.status = options.status;
-    this.resetAt = options.resetAt;
-  }
 }
 
 /** One cached answer: its ETag, the (trimmed) body, and the `Link` header that pagination needs on a 304. */
@@ -87,7 +80,8 @@ export interface EtagCache {
   set(key: string, entry: EtagEntry): void;
 }
 
-export interface GitHubClientOptions {
+/** `retries`, `backoffMs` and `timeoutMs` as in `GitHubHttpTimings`. */
+export interface GitHubClientOptions extends GitHubHttpTimings {
   /** Default `https://api.github.com`; tests point it at `pipeline/test-support/github-api-server.ts`. */
   baseUrl?: string;
   /** A token raises the limit from 60 to 5,000 requests an hour. */
@@ -95,121 +89,59 @@ export interface GitHubClientOptions {
   userAgent?: string;
   request?: { fetch?: typeof globalThis.fetch };
   etagCache?: EtagCache;
-  /** Extra attempts after a 5xx or a network error. Default 2. */
-  retries?: number;
-  /** Delay before the first retry; it doubles on each further one. Default 1 s. */
-  backoffMs?: number;
-  /** Per attempt. Default 30 s. */
-  timeoutMs?: number;
   /** Pages of 100 releases to follow before giving up with 'bad-response'. Default 100. */
   maxPages?: number;
 }
 
-const DEFAULT_BASE_URL = 'https://api.github.com';
-/** GitHub's advice for a secondary rate limit that names no time: wait at least a minute. */
-const SECONDARY_LIMIT_WAIT_MS = 60_000;
+/** The stats stage runs in a build: the remedies are a token, or time. */
+const ADVICE: FailureAdvice = {
+  rateLimited: 'Give the build a token (GITHUB_TOKEN) or run it later.',
+  unauthorized: 'check the token and its access',
+  notFound: "the repository was deleted, made private, or the listing's repository URL is wrong",
+};
 
-interface OctokitResponse {
-  status: number;
-  url: string;
-  headers: Record<string, string | number | undefined>;
-  data: unknown;
-}
-
-/** The shape of octokit's RequestError, matched by duck typing: @octokit/request-error is not our dependency. */
-interface RequestErrorLike {
-  name: string;
-  status: number;
-  response?: { headers: Record<string, string | number | undefined>; data: unknown };
-}
-
-function isRequestError(error: unknown): error is RequestErrorLike {
-  return (
-    error instanceof Error && error.name === 'HttpError' && typeof (error as { status?: unknown }).status === 'number'
-  );
-}
+/** What one attempt gave: a new answer, or (on a 304) the cached one, which must not be trimmed or cached again. */
+type Answer = { fresh: OctokitResponse } | { reused: OctokitResponse };
 
 export function createGitHubClient(options: GitHubClientOptions = {}): GitHubStatsSource {
-  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const origin = new URL(baseUrl).origin;
-  const retries = Math.max(0, options.retries ?? 2);
-  const backoffMs = options.backoffMs ?? 1000;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const settings = httpSettings(options);
+  const { retries } = settings;
   const maxPages = options.maxPages ?? 100;
   const cache = options.etagCache;
-  /** Set by the first 'rate-limited' answer: later calls fail fast until then. */
-  let blocked: { until: number; error: GitHubError } | undefined;
+  const guard = createRequestGuard(settings, { errorClass: GitHubError, classify });
 
-  const octokit = new Octokit({
-    baseUrl,
-    ...(options.token ? { auth: options.token } : {}),
+  const octokit = createOctokit({
+    baseUrl: settings.baseUrl,
+    token: options.token,
     userAgent: options.userAgent ?? 'mcp-catalog-stats',
-    request: { ...(options.request?.fetch ? { fetch: options.request.fetch } : {}) },
-    // Failures reach the build log as GitHubErrors through the stats notes; octokit's own
-    // per-request error lines would say the same thing twice.
-    log: { debug: () => {}, info: () => {}, warn: console.warn.bind(console), error: () => {} },
+    fetch: options.request?.fetch,
   });
 
   octokit.hook.wrap('request', async (request, endpointOptions): Promise<OctokitResponse> => {
     const parsed = octokit.request.endpoint.parse(endpointOptions);
-    const url = new URL(parsed.url);
-    const endpoint = `${parsed.method} ${url.pathname}${url.search}`;
-    if (url.origin !== origin) {
-      throw new GitHubError(
-        'bad-response',
-        endpoint,
-        `GitHub pointed the client at ${url.origin}, outside ${origin}; refusing to send the request (and the token) there.`,
-      );
-    }
-    if (blocked && Date.now() < blocked.until) {
-      throw new GitHubError('rate-limited', endpoint, blocked.error.message, {
-        cause: blocked.error,
-        ...(blocked.error.resetAt ? { resetAt: blocked.error.resetAt } : {}),
-      });
-    }
+    const { url, endpoint } = guard.admit(parsed);
     const key = `${parsed.method} ${parsed.url}`;
     const cached = parsed.method === 'GET' ? cache?.get(key) : undefined;
-    let failure: GitHubError | undefined;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
-      let response: OctokitResponse;
+    const answer = await guard.send(endpoint, endpointOptions, retries, async (): Promise<Answer> => {
+      // On the options object itself, as the guard's timeout: the inner hooks read that object only.
+      if (cached) endpointOptions.headers = { ...endpointOptions.headers, 'if-none-match': cached.etag };
       try {
-        // before-after-hook binds the inner hooks (auth, request-log) to this very options object and
-        // ignores arguments passed to `request`: changes must be made on the object itself.
-        if (cached) endpointOptions.headers = { ...endpointOptions.headers, 'if-none-match': cached.etag };
-        endpointOptions.request = { ...endpointOptions.request, signal: AbortSignal.timeout(timeoutMs) };
-        response = (await request(endpointOptions)) as OctokitResponse;
+        return { fresh: (await request(endpointOptions)) as OctokitResponse };
       } catch (error) {
-        if (isRequestError(error) && error.status === 304 && error.response && cached) {
-          // Not modified: GitHub did not count it. The cached body stands for the answer.
-          const headers = { ...error.response.headers, ...(cached.link ? { link: cached.link } : {}) };
-          return { status: 200, url: parsed.url, headers, data: cached.body };
-        }
-        failure = classify(error, endpoint, timeoutMs);
-        if (failure.code === 'rate-limited') {
-          blocked = { until: failure.resetAt?.getTime() ?? Infinity, error: failure };
-        }
-        if (failure.code === 'network') continue;
-        throw failure;
+        const reused = cached && notModified(error, cached, parsed.url);
+        if (!reused) throw error;
+        return { reused };
       }
-      const data = trim(url.pathname, response.data);
-      const etag = response.headers.etag;
-      if (cache && parsed.method === 'GET' && typeof etag === 'string') {
-        const link = response.headers.link;
-        cache.set(key, { etag, body: data, ...(typeof link === 'string' ? { link } : {}) });
-      }
-      return { ...response, data };
+    });
+    if ('reused' in answer) return answer.reused;
+    const response = answer.fresh;
+    const data = trim(url.pathname, response.data);
+    const etag = response.headers.etag;
+    if (cache && parsed.method === 'GET' && typeof etag === 'string') {
+      const link = response.headers.link;
+      cache.set(key, { etag, body: data, ...(typeof link === 'string' ? { link } : {}) });
     }
-    const last = failure!;
-    throw new GitHubError(
-      last.code,
-      endpoint,
-      `${last.message} Gave up after ${retries + 1} attempt${retries === 0 ? '' : 's'}.`,
-      {
-        cause: last.cause,
-        ...(last.status === undefined ? {} : { status: last.status }),
-      },
-    );
+    return { ...response, data };
   });
 
   async function repository(owner: string, repo: string): Promise<GitHubRepositoryStats> {
@@ -287,100 +219,19 @@ function trim(pathname: string, data: unknown): unknown {
   return data;
 }
 
-function header(headers: Record<string, string | number | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return value === undefined ? undefined : String(value);
-}
-
-/** Turn whatever octokit threw into a GitHubError: the one place third-party errors are wrapped. */
-function classify(error: unknown, endpoint: string, timeoutMs: number): GitHubError {
-  if (error instanceof GitHubError) return error;
-  if (!isRequestError(error) || !error.response) {
-    // octokit reports a fetch that got no answer as a RequestError with status 500 and no response.
-    const cause = error instanceof Error ? error.cause : undefined;
-    const timedOut =
-      (error instanceof Error && error.name === 'TimeoutError') ||
-      (cause instanceof Error && cause.name === 'TimeoutError');
-    const reason = timedOut
-      ? `no answer within ${timeoutMs} ms`
-      : cause instanceof Error
-        ? cause.message
-        : error instanceof Error
-          ? error.message
-          : String(error);
-    return new GitHubError('network', endpoint, `GitHub could not be reached for ${endpoint} (${reason}).`, {
-      cause: error,
-    });
-  }
-  const { status } = error;
-  const headers = error.response.headers;
-  const message =
-    isObject(error.response.data) && typeof error.response.data.message === 'string' ? error.response.data.message : '';
-  if (status === 403 || status === 429) {
-    const resetAt = rateLimitReset(headers, message, status);
-    if (resetAt !== undefined) {
-      const when = Number.isFinite(resetAt.getTime()) ? ` It resets at ${resetAt.toISOString()}.` : '';
-      return new GitHubError(
-        'rate-limited',
-        endpoint,
-        `GitHub rate limit reached on ${endpoint}.${when} Give the build a token (GITHUB_TOKEN) or run it later.`,
-        { cause: error, status, ...(Number.isFinite(resetAt.getTime()) ? { resetAt } : {}) },
-      );
-    }
-  }
-  if (status === 401 || status === 403) {
-    return new GitHubError(
-      'unauthorized',
-      endpoint,
-      `GitHub refused ${endpoint} with HTTP ${status} (${message || 'no message'}): check the token and its access.`,
-      { cause: error, status },
-    );
-  }
-  if (status === 404 || status === 410) {
-    return new GitHubError(
-      'not-found',
-      endpoint,
-      `GitHub has no ${endpoint} (HTTP ${status}): the repository was deleted, made private, or the listing's repository URL is wrong.`,
-      { cause: error, status },
-    );
-  }
-  if (status >= 500) {
-    return new GitHubError('network', endpoint, `GitHub answered ${endpoint} with HTTP ${status}.`, {
-      cause: error,
-      status,
-    });
-  }
-  return new GitHubError('bad-response', endpoint, `GitHub answered ${endpoint} with HTTP ${status}: ${message}`, {
-    cause: error,
-    status,
-  });
-}
-
 /**
- * When a 403 or 429 is a rate limit, the time it lifts (an invalid Date when GitHub does not say);
- * undefined when it is not a rate limit. Order as in GitHub's docs: `retry-after`, then
- * `x-ratelimit-remaining: 0` with `x-ratelimit-reset`, then a secondary limit named only in the message.
+ * For a 304 to a conditional request, which octokit throws as an error, the cached answer; GitHub did
+ * not count the request. Undefined for any other error.
  */
-function rateLimitReset(
-  headers: Record<string, string | number | undefined>,
-  message: string,
-  status: number,
-): Date | undefined {
-  const retryAfter = Number(header(headers, 'retry-after'));
-  if (header(headers, 'retry-after') !== undefined && Number.isFinite(retryAfter) && retryAfter >= 0) {
-    return new Date(Date.now() + retryAfter * 1000);
-  }
-  if (header(headers, 'x-ratelimit-remaining') === '0') {
-    const reset = Number(header(headers, 'x-ratelimit-reset'));
-    return new Date(Number.isFinite(reset) && reset > 0 ? reset * 1000 : NaN);
-  }
-  if (/rate limit/i.test(message)) return new Date(Date.now() + SECONDARY_LIMIT_WAIT_MS);
-  if (status === 429) return new Date(NaN);
-  return undefined;
+function notModified(error: unknown, cached: EtagEntry, url: string): OctokitResponse | undefined {
+  if (!isRequestError(error) || error.status !== 304 || !error.response) return undefined;
+  const headers = { ...error.response.headers, ...(cached.link ? { link: cached.link } : {}) };
+  return { status: 200, url, headers, data: cached.body };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Whatever octokit threw, as a GitHubError: the stats client has no codes beyond the shared ones. */
+function classify(error: unknown, endpoint: string, timeoutMs: number): GitHubError {
+  return failureError(readFailure(error, timeoutMs), { error, endpoint, advice: ADVICE, errorClass: GitHubError });
 }
 
 export interface FileEtagCache extends EtagCache {
