@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { createGitHubRepo, type GitHubRepo } from '../adapters/github-repo.ts';
+import { createGitHubRepo, GitHubRepoError, type GitHubRepo } from '../adapters/github-repo.ts';
+import type { GitHubAction, GitHubActionResult } from '../core/github-actions.ts';
 import {
   createUpstreamRegistries,
   type UpstreamRegistries,
@@ -48,6 +49,25 @@ export function repositoryFromEnv(env: Env, dryRun: boolean, command: string): G
   } catch (error) {
     if (error instanceof UsageError) throw new UsageError(`${error.message.replace(/\.$/, '')}, or --dry-run.`);
     throw error;
+  }
+}
+
+/**
+ * Applies a command's planned actions, unless it is a dry run (or has no repository). GitHub
+ * refusing one midway is a result, not a crash: what was done before it is kept and reported with
+ * the failure, so the next run continues from there.
+ */
+export async function applyPlanned(
+  repo: GitHubRepo | undefined,
+  actions: readonly GitHubAction[],
+  dryRun: boolean,
+): Promise<{ results: GitHubActionResult[]; failure?: GitHubRepoError }> {
+  if (!repo || dryRun) return { results: [] };
+  try {
+    return { results: await repo.applyAll(actions) };
+  } catch (error) {
+    if (!(error instanceof GitHubRepoError)) throw error;
+    return { results: error.done, failure: error };
   }
 }
 

@@ -19,14 +19,12 @@ import { parseArgs } from 'node:util';
 import { eq as pep440Eq, explain as pep440Explain } from '@renovatebot/pep440';
 import { fetchArtifact } from '../adapters/artifact-fetch.ts';
 import { fsCatalogReader } from '../adapters/catalog-fs.ts';
-import { GitHubRepoError } from '../adapters/github-repo.ts';
 import { UpstreamError, type UpstreamRegistries } from '../adapters/upstream-registries.ts';
 import { mapLimit } from '../core/concurrency.ts';
-import type { GitHubActionResult } from '../core/github-actions.ts';
 import { loadCatalog } from '../stages/load.ts';
 import { planReverify, reverifyPins, type Fresh, type Pin } from '../stages/reverify.ts';
 import { UsageError, type CommandResult } from './args.ts';
-import { extraCa, repositoryFromEnv, upstreamFromEnv } from './github-env.ts';
+import { applyPlanned, extraCa, repositoryFromEnv, upstreamFromEnv } from './github-env.ts';
 import { outcome } from './update-bot.ts';
 
 export const USAGE = `  reverify [--root DIR] [--dry-run] [--json]
@@ -65,17 +63,7 @@ export async function reverifyCommand(argv: string[], env: NodeJS.ProcessEnv = p
   }
   const plan = planReverify({ catalog, pins, fresh });
 
-  let results: GitHubActionResult[] = [];
-  let failure: GitHubRepoError | undefined;
-  if (repo && !dryRun) {
-    try {
-      results = await repo.applyAll(plan.actions);
-    } catch (error) {
-      if (!(error instanceof GitHubRepoError)) throw error;
-      failure = error;
-      results = error.done;
-    }
-  }
+  const { results, failure } = await applyPlanned(repo, plan.actions, dryRun);
   const brief = (pin: Pin) => ({
     key: pin.key,
     file: pin.file,

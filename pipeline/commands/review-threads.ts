@@ -10,9 +10,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fsCatalogReader } from '../adapters/catalog-fs.ts';
-import { GitHubRepoError, type GitHubRepo } from '../adapters/github-repo.ts';
+import type { GitHubRepo } from '../adapters/github-repo.ts';
 import { resolveConfig } from '../core/config.ts';
-import type { GitHubActionResult } from '../core/github-actions.ts';
 import type { CatalogConfig } from '../core/schema-types.gen.ts';
 import { loadCatalog } from '../stages/load.ts';
 import {
@@ -23,7 +22,7 @@ import {
   type ReviewThread,
 } from '../stages/review-votes.ts';
 import { UsageError, type CommandResult } from './args.ts';
-import { repositoryFromEnv } from './github-env.ts';
+import { applyPlanned, repositoryFromEnv } from './github-env.ts';
 
 export const USAGE = `  review-threads [--root DIR] [--max N] [--dry-run] [--json]
       Open the helpful-vote thread (an issue labelled review-thread) of each published review
@@ -76,17 +75,7 @@ export async function reviewThreadsCommand(
     max,
   });
 
-  let results: GitHubActionResult[] = [];
-  let failure: GitHubRepoError | undefined;
-  if (repo && !dryRun) {
-    try {
-      results = await repo.applyAll(actions);
-    } catch (error) {
-      if (!(error instanceof GitHubRepoError)) throw error;
-      failure = error;
-      results = error.done;
-    }
-  }
+  const { results, failure } = await applyPlanned(repo, actions, dryRun);
   const report = {
     dryRun,
     planned: actions.length,

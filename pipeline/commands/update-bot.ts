@@ -14,10 +14,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ArtifactFetchError, fetchArtifact } from '../adapters/artifact-fetch.ts';
 import { fsCatalogReader } from '../adapters/catalog-fs.ts';
-import { GitHubRepoError } from '../adapters/github-repo.ts';
 import { UpstreamError, type UpstreamRegistries } from '../adapters/upstream-registries.ts';
 import { mapLimit } from '../core/concurrency.ts';
-import type { GitHubActionResult } from '../core/github-actions.ts';
 import { loadCatalog } from '../stages/load.ts';
 import {
   branchesFromBodies,
@@ -32,7 +30,7 @@ import {
   type UpstreamQuery,
 } from '../stages/update-bot.ts';
 import { UsageError, type CommandResult } from './args.ts';
-import { extraCa, repositoryFromEnv, upstreamFromEnv } from './github-env.ts';
+import { applyPlanned, extraCa, repositoryFromEnv, upstreamFromEnv } from './github-env.ts';
 
 export const USAGE = `  update-bot [--root DIR] [--max-prs N] [--dry-run] [--json]
       For every listed server, look upstream (npm, PyPI, OCI tags, GitHub releases with .mcpb
@@ -110,17 +108,7 @@ export async function updateBotCommand(argv: string[], env: NodeJS.ProcessEnv = 
     plan = planUpdates({ targets, answers, existingBranches, maxPrs });
   }
 
-  let results: GitHubActionResult[] = [];
-  let failure: GitHubRepoError | undefined;
-  if (repo && !dryRun) {
-    try {
-      results = await repo.applyAll(plan.actions);
-    } catch (error) {
-      if (!(error instanceof GitHubRepoError)) throw error;
-      failure = error;
-      results = error.done;
-    }
-  }
+  const { results, failure } = await applyPlanned(repo, plan.actions, dryRun);
   const notes = [...targetNotes, ...plan.notes];
   const report = {
     dryRun,
