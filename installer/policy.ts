@@ -11,7 +11,8 @@ import {
   type PolicyContext,
   type PolicyReason,
 } from '../pipeline/core/policy.ts';
-import type { Approval, IndexVersion, Policy, RecordVersion, ServerRecord } from '../pipeline/core/schema-types.gen.ts';
+import type { Approval, Policy, RecordVersion, ServerRecord } from '../pipeline/core/schema-types.gen.ts';
+import { versionSummary } from '../pipeline/core/version-summary.ts';
 
 export { matchesPattern };
 
@@ -30,23 +31,6 @@ export interface PolicySubject {
   origin?: string;
 }
 
-/** The index's summary of a record version, which is what the shared evaluator reads. */
-function summary(version: RecordVersion): IndexVersion {
-  return {
-    version: version.version,
-    status: version.status,
-    publishedAt: version.publishedAt,
-    packages: version.packages.map((p) => ({
-      registryType: p.registryType,
-      identifier: p.identifier,
-      ...(p.version !== undefined ? { version: p.version } : {}),
-      transport: p.transport.type,
-      ...(p.fileSha256 ? { sha256: p.fileSha256 } : {}),
-    })),
-    remotes: version.remotes.map((r) => ({ type: r.type, url: r.url })),
-  };
-}
-
 /** A reason as people read it: which layer said it, and what. */
 export function reasonText(reason: PolicyReason, group?: string): string {
   const from = reason.from === 'admin' ? 'admin policy' : reason.from === 'group' ? `group ${group ?? ''}` : 'policy';
@@ -61,7 +45,7 @@ export function evaluatePolicy(policy: Policy | undefined, subject: PolicySubjec
     policy ?? { description: 'No catalog policy.' },
     {
       server: { name: record.name, trust: record.trust, category: record.category, status: record.status },
-      version: summary(version),
+      version: versionSummary(version),
       record: version,
       ...(subject.origin !== undefined ? { origin: subject.origin } : {}),
     },

@@ -13,8 +13,9 @@ import {
   type StepCounter,
 } from './policy.ts';
 import { REPO_ROOT } from './schema-files.ts';
-import type { IndexVersion, Policy, RecordVersion, ServerRecord } from './schema-types.gen.ts';
+import type { Policy, RecordVersion, ServerRecord } from './schema-types.gen.ts';
 import { validateSchema } from './schema-validator.ts';
+import { versionSummary } from './version-summary.ts';
 
 /** A real server record (the sample catalog's filesystem server: a bundle whose dependencies use shell). */
 const filesystem = JSON.parse(
@@ -22,27 +23,12 @@ const filesystem = JSON.parse(
 ) as ServerRecord;
 const NOW = new Date('2026-12-01T00:00:00Z');
 
-function summary(version: RecordVersion): IndexVersion {
-  return {
-    version: version.version,
-    status: version.status,
-    publishedAt: version.publishedAt,
-    packages: version.packages.map((p) => ({
-      registryType: p.registryType,
-      identifier: p.identifier,
-      ...(p.version !== undefined ? { version: p.version } : {}),
-      transport: p.transport.type,
-    })),
-    remotes: version.remotes.map((r) => ({ type: r.type, url: r.url })),
-  };
-}
-
 function subjectOf(record: ServerRecord, change: (v: RecordVersion) => void = () => undefined): PolicySubject {
   const version = structuredClone(record.versions[0]!);
   change(version);
   return {
     server: { name: record.name, trust: record.trust, category: record.category, status: record.status },
-    version: summary(version),
+    version: versionSummary(version),
     record: version,
   };
 }

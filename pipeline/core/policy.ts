@@ -16,6 +16,7 @@
  */
 import semver from 'semver';
 import type { Finding } from './issues.ts';
+import { VERDICT_ORDER } from './version-summary.ts';
 import type {
   Approval,
   Capability,
@@ -110,7 +111,6 @@ export const LOCAL_SOURCE = 'local';
 export const APPROVAL_FORM = 'request-approval.yml';
 
 const TRUST_ORDER: readonly TrustLevel[] = ['unverified', 'community', 'verified', 'official'];
-const VERDICT_ORDER = { pass: 0, review: 1, reject: 2 } as const;
 const DAY_MS = 86_400_000;
 
 /** Counts the steps of a match, so tests can show the work is bounded without timing it. */

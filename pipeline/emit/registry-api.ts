@@ -39,6 +39,7 @@ import type {
   Verdict,
 } from '../core/schema-types.gen.ts';
 import type { EmitModel, EmittedFile } from './types.ts';
+import { worstVerdict } from '../core/version-summary.ts';
 
 /** `$schema` of every server.json we publish (schema-files.ts has the same id; this file stays free of Node modules). */
 export const SERVER_SCHEMA_ID = 'https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json';
@@ -437,7 +438,8 @@ function catalogMeta(
 ): CatalogListingMeta {
   // Votes per reviewer are the site's and the next build's business, not a registry client's.
   const { reviewVotes: _votes, ...stats } = record.stats ?? {};
-  const verdict = worst(version.artifacts.flatMap((a) => (a.scan ? [a.scan.verdict] : [])));
+  // As index.json says it: a bundle the build could not verify counts as reject.
+  const verdict = worstVerdict(version.artifacts);
   return {
     detail: link(entry.detail.path),
     trust: record.trust,
@@ -479,14 +481,6 @@ function artifactMeta(artifact: Artifact, link: Linker): CatalogArtifactMeta {
         }
       : {}),
   };
-}
-
-const VERDICT_RANK: Record<Verdict, number> = { pass: 0, review: 1, reject: 2 };
-function worst(verdicts: readonly Verdict[]): Verdict | undefined {
-  return verdicts.reduce<Verdict | undefined>(
-    (w, v) => (w === undefined || VERDICT_RANK[v] > VERDICT_RANK[w] ? v : w),
-    undefined,
-  );
 }
 
 /**

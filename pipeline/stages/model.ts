@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { publishedBundlePath } from '../core/bundle-location.ts';
+import { versionSummary, worstVerdict } from '../core/version-summary.ts';
 import { PUBLISHER_META_KEY } from '../core/schema-files.ts';
 import type {
   Artifact,
@@ -16,7 +17,6 @@ import type {
   FileRef,
   IndexPolicy,
   IndexServer,
-  IndexVersion,
   Listing,
   Policy,
   PublisherMeta,
@@ -202,7 +202,7 @@ export function buildModel(input: ModelInput): Model {
       rating,
       stats,
       detail: detail.ref,
-      versions: versions.map(indexVersion),
+      versions: versions.map(versionSummary),
     });
   }
 
@@ -391,39 +391,6 @@ function artifactOf(
     ...(report.manifest?.userConfig ? { userConfig: report.manifest.userConfig } : {}),
     tools: report.tools,
   };
-}
-
-function indexVersion(version: RecordVersion): IndexVersion {
-  const verdict = worstVerdict(version.artifacts);
-  const sha = new Map(version.artifacts.map((a) => [a.package, a.sha256]));
-  return {
-    version: version.version,
-    status: version.status,
-    ...(version.statusMessage ? { statusMessage: version.statusMessage } : {}),
-    publishedAt: version.publishedAt,
-    packages: version.packages.map((p, i) => ({
-      registryType: p.registryType,
-      identifier: p.identifier,
-      ...(p.version ? { version: p.version } : {}),
-      ...(p.runtimeHint ? { runtimeHint: p.runtimeHint } : {}),
-      transport: p.transport.type,
-      ...(sha.get(i) ? { sha256: sha.get(i)! } : {}),
-    })),
-    remotes: version.remotes.map((r) => ({ type: r.type, url: r.url })),
-    ...(verdict ? { verdict } : {}),
-  };
-}
-
-const SEVERITY: Record<Verdict, number> = { pass: 0, review: 1, reject: 2 };
-
-/** The worst verdict over a version's artifacts; one that is not verified counts as reject. */
-function worstVerdict(artifacts: readonly Artifact[]): Verdict | undefined {
-  let worst: Verdict | undefined;
-  for (const artifact of artifacts) {
-    const verdict: Verdict = artifact.status === 'verified' ? (artifact.scan?.verdict ?? 'reject') : 'reject';
-    if (!worst || SEVERITY[verdict] > SEVERITY[worst]) worst = verdict;
-  }
-  return worst;
 }
 
 export function ratingOf(ratings: readonly number[]): Rating {
