@@ -22,8 +22,11 @@ export function statsTargets(catalog: LoadedCatalog): StatsServer[] {
     servers.set(listing.name, server);
   }
   const reviewers = new Map<string, string[]>();
-  for (const { server, review } of publishedReviews(catalog))
-    reviewers.set(server, [...(reviewers.get(server) ?? []), review.login.toLowerCase()]);
+  for (const { server, review } of publishedReviews(catalog)) {
+    const logins = reviewers.get(server) ?? [];
+    logins.push(review.login.toLowerCase());
+    reviewers.set(server, logins);
+  }
   return [...servers].map(([name, s]) => {
     const repository = s.repository ? repositoryOf(s.repository) : undefined;
     return {
